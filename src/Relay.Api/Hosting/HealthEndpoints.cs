@@ -1,0 +1,21 @@
+namespace Relay.Api.Hosting;
+
+internal static class HealthEndpoints
+{
+    /// <summary>`/healthz` (the process is alive) and `/readyz` (it accepts work; false while shutting down).</summary>
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok")))
+            .WithTags("Health").WithSummary("Liveness");
+        endpoints.MapGet("/readyz", IResult (IHostApplicationLifetime lifetime) =>
+                lifetime.ApplicationStopping.IsCancellationRequested
+                    ? TypedResults.Json(new HealthStatus("stopping"), statusCode: StatusCodes.Status503ServiceUnavailable)
+                    : TypedResults.Ok(new HealthStatus("ready")))
+            .WithTags("Health").WithSummary("Readiness")
+            .Produces<HealthStatus>().Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
+        return endpoints;
+    }
+}
+
+/// <summary>A health answer.</summary>
+public sealed record HealthStatus(string Status);

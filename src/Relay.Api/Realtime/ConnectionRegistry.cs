@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+
+namespace Relay.Api.Realtime;
+
+/// <summary>Every open WebSocket connection, for shutdown and connection counts.</summary>
+internal sealed class ConnectionRegistry
+{
+    private readonly ConcurrentDictionary<long, WebSocketTransport> _connections = new();
+    private long _lastId;
+    private TaskCompletionSource? _empty;
+
+    public int Count => _connections.Count;
+
+    public long NextId() => Interlocked.Increment(ref _lastId);
+
+    public void Add(long id, WebSocketTransport transport) => _connections[id] = transport;
+
+    public void Remove(long id)
+    {
+        _connections.TryRemove(id, out _);
+        if (_connections.IsEmpty)
+        {
+            Volatile.Read(ref _empty)?.TrySetResult();
+        }
+    }
+
+    public int CloseAll(ushort code, string reason)
+    {
+        var closed = 0;
+        foreach (var transport in _connections.Values)
+        {
+            transport.Close(code, reason);
+            closed++;
+        }
+
+        return closed;
+    }
+
+    public async Task WaitForEmptyAsync(CancellationToken cancellationToken)
+    {
+        var empty = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _empty, empty);
+        if (_connections.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            await empty.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Stragglers are aborted when the host stops.
+        }
+    }
+}

@@ -1,0 +1,234 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+using Relay.Application.Common.Options;
+using Relay.Application.Realtime;
+using Relay.Domain.Sessions;
+
+namespace Relay.Api.Realtime;
+
+/// <summary>
+/// `GET /v1/websocket`: checks the origin, upgrades, creates the session and its transport, runs the
+/// read loop on the request and the write loop beside it, and turns the end of the connection into a
+/// `disconnected` or `timeout` departure.
+/// </summary>
+internal sealed partial class WebSocketHandler(
+    RealtimeDispatcher dispatcher,
+    ConnectionRegistry connections,
+    IOptions<RelayOptions> options,
+    TimeProvider timeProvider,
+    ILogger<WebSocketHandler> logger)
+{
+    /// <summary>How long a closing connection may take to finish its close handshake before it is aborted.</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    private const int InitialBufferBytes = 4096;
+    private readonly RelayOptions _options = options.Value;
+    private readonly HashSet<string> _allowedOrigins = new(options.Value.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "WebSocket upgrade required",
+                detail: "Connect to /v1/websocket with a WebSocket client.").ExecuteAsync(context);
+            return;
+        }
+
+        if (!OriginAllowed(context.Request.Headers.Origin.ToString()))
+        {
+            LogOriginRefused(logger, context.Request.Headers.Origin.ToString());
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden,
+                title: "Origin not allowed",
+                detail: "This origin is not in Relay:AllowedOrigins.").ExecuteAsync(context);
+            return;
+        }
+
+        var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = keepAlive,
+            KeepAliveTimeout = _options.KeepAliveSeconds > 0 ? keepAlive : Timeout.InfiniteTimeSpan,
+        });
+
+        var id = connections.NextId();
+        using var transport = new WebSocketTransport(
+            socket,
+            id,
+            _options.SendQueue.MaxMessages,
+            _options.SendQueue.MaxBytes,
+            TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds),
+            CloseTimeout,
+            timeProvider,
+            logger);
+        var session = new Session(transport, id, timeProvider.GetUtcNow());
+        connections.Add(id, transport);
+        transport.Start(session);
+        LogConnected(logger, id);
+
+        var writer = transport.RunWriterAsync();
+        var timedOut = false;
+        try
+        {
+            timedOut = await ReadLoopAsync(socket, session, transport);
+        }
+        finally
+        {
+            // Leave the room first, so the others hear of it even if the close below takes a while.
+            await dispatcher.HandleDisconnectAsync(session, timedOut, CancellationToken.None);
+            transport.Close(CloseCodes.Normal, string.Empty);
+            await writer;
+            transport.Abort();
+            connections.Remove(id);
+            LogDisconnected(logger, id, timedOut, transport.CloseCode);
+        }
+    }
+
+    /// <summary>Reads whole messages and dispatches them; returns true when the peer timed out.</summary>
+    private async Task<bool> ReadLoopAsync(WebSocket socket, Session session, WebSocketTransport transport)
+    {
+        var max = _options.MaxMessageBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        var count = 0;
+        var tooBig = false;
+        try
+        {
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    if (count > max)
+                    {
+                        // Over the limit: close with 1009 and discard the rest of the message.
+                        if (!tooBig)
+                        {
+                            tooBig = true;
+                            LogMessageTooBig(logger, transport.ConnectionId, max);
+                            transport.Close(CloseCodes.MessageTooBig, "message too big");
+                        }
+
+                        count = 0;
+                    }
+                    else
+                    {
+                        buffer = Grow(buffer, count, Math.Min(buffer.Length * 2, max + 1));
+                    }
+                }
+
+                var result = await socket.ReceiveAsync(buffer.AsMemory(count), transport.Aborted);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    transport.Close(CloseCodes.Normal, string.Empty);
+                    return false;
+                }
+
+                count += result.Count;
+                if (count > max && !tooBig)
+                {
+                    tooBig = true;
+                    LogMessageTooBig(logger, transport.ConnectionId, max);
+                    transport.Close(CloseCodes.MessageTooBig, "message too big");
+                }
+
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                if (!transport.IsClosing)
+                {
+                    var message = buffer.AsMemory(0, count);
+                    if (result.MessageType == WebSocketMessageType.Text)
+                    {
+                        await dispatcher.HandleTextAsync(session, message, transport.Aborted);
+                    }
+                    else
+                    {
+                        await dispatcher.HandleBinaryAsync(session, message, transport.Aborted);
+                    }
+                }
+
+                count = 0;
+                if (buffer.Length > InitialBufferBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (WebSocketException ex)
+        {
+            var timedOut = ex.InnerException is TimeoutException || ex.WebSocketErrorCode == WebSocketError.Faulted && IsKeepAliveTimeout(ex);
+            if (!timedOut)
+            {
+                LogReceiveFailed(logger, transport.ConnectionId, ex.WebSocketErrorCode);
+            }
+
+            return timedOut;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool IsKeepAliveTimeout(WebSocketException ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static byte[] Grow(byte[] buffer, int used, int size)
+    {
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        buffer.AsSpan(0, used).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
+    }
+
+    private bool OriginAllowed(string origin) =>
+        _allowedOrigins.Count == 0 || string.IsNullOrEmpty(origin) || _allowedOrigins.Contains(origin.TrimEnd('/'));
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} opened")]
+    private static partial void LogConnected(ILogger logger, long connectionId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} ended (timed out: {TimedOut}, server close code: {CloseCode})")]
+    private static partial void LogDisconnected(ILogger logger, long connectionId, bool timedOut, ushort closeCode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} sent a message over {MaxBytes} bytes: closing with 1009")]
+    private static partial void LogMessageTooBig(ILogger logger, long connectionId, int maxBytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a WebSocket from origin {Origin}")]
+    private static partial void LogOriginRefused(ILogger logger, string origin);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} receive failed: {Error}")]
+    private static partial void LogReceiveFailed(ILogger logger, long connectionId, WebSocketError error);
+}
+
+internal static class WebSocketEndpoint
+{
+    public static IEndpointRouteBuilder MapRelayWebSocket(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map("/v1/websocket", (HttpContext context, WebSocketHandler handler) => handler.HandleAsync(context))
+            .ExcludeFromDescription();
+        return endpoints;
+    }
+}

@@ -1,0 +1,142 @@
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Relay.Api.Security;
+using Relay.Application.Common.Results;
+using Relay.Application.Rooms;
+using Relay.Application.Rooms.CreateRoom;
+using Relay.Application.Rooms.DeleteRoom;
+using Relay.Application.Rooms.GetRoom;
+using Relay.Application.Rooms.GetSummary;
+using Relay.Application.Rooms.KickClient;
+using Relay.Application.Rooms.ListRooms;
+using Relay.Application.Rooms.PushMessage;
+using Relay.Application.Rooms.UpdateRoom;
+
+namespace Relay.Api.Rooms;
+
+/// <summary>The REST API for backends: `/v1/api/rooms...` and `/v1/api/summary`.</summary>
+internal static class RoomsEndpoints
+{
+    public static RouteGroupBuilder MapRoomsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/v1/api")
+            .AddEndpointFilter(RequireApiKey)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithTags("Rooms");
+
+        var rooms = api.MapGroup("/rooms");
+        rooms.MapPost("/", CreateRoom).WithName("CreateRoom").WithSummary("Create a room")
+            .WithDescription("Returns the room with its `secret` and `hostSecret`: the only response that ever shows them.");
+        rooms.MapGet("/", ListRooms).WithName("ListRooms").WithSummary("List rooms, paged (limit default 50, max 500)");
+        rooms.MapGet("/{id}", GetRoom).WithName("GetRoom").WithSummary("Get a room with its clients");
+        rooms.MapPatch("/{id}", UpdateRoom).WithName("UpdateRoom").WithSummary("Change maxClients, locked or metadata");
+        rooms.MapDelete("/{id}", DeleteRoom).WithName("DeleteRoom")
+            .WithSummary("Delete a room: its clients get room_closed (deleted) and close 4000");
+        rooms.MapPost("/{id}/messages", PushMessage).WithName("PushMessage")
+            .WithSummary("Send a message to the room's clients (from client id 0)");
+        rooms.MapDelete("/{id}/clients/{clientId:int}", KickClient).WithName("KickClient")
+            .WithSummary("Kick a client: it gets kicked and close 4001");
+        api.MapGet("/summary", GetSummary).WithName("GetSummary").WithSummary("Totals over all rooms");
+        return api;
+    }
+
+    private static async Task<Results<Created<CreatedRoomDetails>, ValidationProblem, ProblemHttpResult>> CreateRoom(
+        [FromBody] CreateRoomCommand? body, ISender sender, CancellationToken ct)
+    {
+        var result = await sender.Send(body ?? new CreateRoomCommand(), ct);
+        return Respond(result, room => TypedResults.Created($"/v1/api/rooms/{room.Id}", room));
+    }
+
+    private static async Task<Results<Ok<RoomList>, ValidationProblem, ProblemHttpResult>> ListRooms(
+        ISender sender, CancellationToken ct, int offset = 0, int limit = ListRoomsQuery.DefaultLimit)
+    {
+        var result = await sender.Send(new ListRoomsQuery(offset, limit), ct);
+        return Respond(result, TypedResults.Ok);
+    }
+
+    private static async Task<Results<Ok<RoomDetails>, ValidationProblem, ProblemHttpResult>> GetRoom(
+        string id, ISender sender, CancellationToken ct)
+    {
+        var result = await sender.Send(new GetRoomQuery(id), ct);
+        return Respond(result, TypedResults.Ok);
+    }
+
+    private static async Task<Results<Ok<RoomDetails>, ValidationProblem, ProblemHttpResult>> UpdateRoom(
+        string id, [FromBody] UpdateRoomRequest body, ISender sender, CancellationToken ct)
+    {
+        var result = await sender.Send(new UpdateRoomCommand(id, body.MaxClients, body.Locked, body.Metadata), ct);
+        return Respond(result, TypedResults.Ok);
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteRoom(
+        string id, ISender sender, CancellationToken ct)
+    {
+        var result = await sender.Send(new DeleteRoomCommand(id), ct);
+        return Respond(result, _ => TypedResults.NoContent());
+    }
+
+    private static async Task<Results<Accepted<PushMessageResult>, ValidationProblem, ProblemHttpResult>> PushMessage(
+        string id, [FromBody] PushMessageRequest body, ISender sender, CancellationToken ct)
+    {
+        var result = await sender.Send(new PushMessageCommand(id, body.Data, body.To), ct);
+        return Respond(result, pushed => TypedResults.Accepted((string?)null, pushed));
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> KickClient(
+        string id, int clientId, ISender sender, CancellationToken ct)
+    {
+        var result = await sender.Send(new KickClientCommand(id, clientId), ct);
+        return Respond(result, _ => TypedResults.NoContent());
+    }
+
+    private static async Task<Results<Ok<Summary>, ValidationProblem, ProblemHttpResult>> GetSummary(
+        ISender sender, CancellationToken ct)
+    {
+        var result = await sender.Send(new GetSummaryQuery(), ct);
+        return Respond(result, TypedResults.Ok);
+    }
+
+    /// <summary>A result as its success response, or as RFC 9457 problem details: 400 with `errors`, 404, 409 or 503.</summary>
+    private static Results<TOk, ValidationProblem, ProblemHttpResult> Respond<T, TOk>(Result<T> result, Func<T, TOk> ok)
+        where TOk : IResult
+    {
+        if (result.IsOk)
+        {
+            return ok(result.Value!);
+        }
+
+        if (result.Status == ResultStatus.Invalid)
+        {
+            return TypedResults.ValidationProblem(
+                result.Errors!.ToDictionary(e => e.Key, e => e.Value),
+                detail: result.Detail,
+                title: "The request is invalid.");
+        }
+
+        return Problem(result);
+    }
+
+    private static ProblemHttpResult Problem<T>(Result<T> result) =>
+        result.Status switch
+        {
+            ResultStatus.NotFound => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: result.Detail),
+            ResultStatus.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: result.Detail),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unavailable", detail: result.Detail),
+        };
+
+    private static async ValueTask<object?> RequireApiKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var policy = context.HttpContext.RequestServices.GetRequiredService<ApiKeyPolicy>();
+        if (policy.IsAuthorized(context.HttpContext))
+        {
+            return await next(context);
+        }
+
+        context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Unauthorized",
+            detail: $"Send one of the server's API keys in {ApiKeyPolicy.HeaderName} or Authorization: Bearer.");
+    }
+}

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Relay.Application.Common.Options;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Relay.Api.Security;
+
+/// <summary>
+/// REST authentication: `X-Api-Key: key` or `Authorization: Bearer key` against `Relay:ApiKeys`, compared in
+/// constant time against hashes of the keys. Without keys the API is open in Development, and the server
+/// refuses to start elsewhere unless `Relay:AllowAnonymousApi` is true.
+/// </summary>
+internal sealed partial class ApiKeyPolicy
+{
+    public const string HeaderName = "X-Api-Key";
+    private const string SchemeName = "ApiKey";
+
+    private readonly byte[][] _keyDigests;
+    private readonly ILogger<ApiKeyPolicy> _logger;
+    private readonly bool _anonymousAllowed;
+
+    public ApiKeyPolicy(IOptions<RelayOptions> options, IHostEnvironment environment, ILogger<ApiKeyPolicy> logger)
+    {
+        var relay = options.Value;
+        _logger = logger;
+        _keyDigests = [.. relay.ApiKeys.Where(k => !string.IsNullOrEmpty(k)).Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k)))];
+        _anonymousAllowed = relay.AllowAnonymousApi;
+        if (_keyDigests.Length == 0 && !relay.AllowAnonymousApi && !environment.IsDevelopment())
+        {
+            throw new OptionsValidationException(
+                RelayOptions.SectionName,
+                typeof(RelayOptions),
+                [$"Relay:ApiKeys: no API keys are configured and the environment is {environment.EnvironmentName}. Set Relay:ApiKeys (for example Relay__ApiKeys__0=<a long random key>) or Relay:AllowAnonymousApi=true."]);
+        }
+    }
+
+    public bool IsOpen => _keyDigests.Length == 0;
+
+    public bool IsAuthorized(HttpContext context)
+    {
+        if (IsOpen)
+        {
+            return true;
+        }
+
+        var presented = PresentedKey(context.Request);
+        if (string.IsNullOrEmpty(presented))
+        {
+            return false;
+        }
+
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        var match = false;
+        foreach (var key in _keyDigests)
+        {
+            match |= CryptographicOperations.FixedTimeEquals(key, digest);
+        }
+
+        return match;
+    }
+
+    public void LogStartupMode()
+    {
+        if (IsOpen)
+        {
+            if (_anonymousAllowed)
+            {
+                LogAnonymousAllowed(_logger);
+            }
+            else
+            {
+                LogOpenInDevelopment(_logger);
+            }
+        }
+        else
+        {
+            LogKeysConfigured(_logger, _keyDigests.Length);
+        }
+    }
+
+    public static void AddToSwagger(SwaggerGenOptions options)
+    {
+        options.AddSecurityDefinition(SchemeName, new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = HeaderName,
+            Description = "One of the server's Relay:ApiKeys (also accepted as `Authorization: Bearer <key>`).",
+        });
+        options.AddSecurityRequirement(document => new OpenApiSecurityRequirement
+        {
+            [new OpenApiSecuritySchemeReference(SchemeName, document)] = [],
+        });
+    }
+
+    private static string? PresentedKey(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue(HeaderName, out var key) && !string.IsNullOrEmpty(key))
+        {
+            return key.ToString();
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        const string Bearer = "Bearer ";
+        return authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) ? authorization[Bearer.Length..].Trim() : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Relay:ApiKeys configured: the REST API is open to anyone (Development only).")]
+    private static partial void LogOpenInDevelopment(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Relay:ApiKeys configured and Relay:AllowAnonymousApi is true: the REST API is open to anyone.")]
+    private static partial void LogAnonymousAllowed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "REST API requires one of {Count} API keys.")]
+    private static partial void LogKeysConfigured(ILogger logger, int count);
+}

@@ -1,0 +1,58 @@
+namespace Relay.Application.Common.Options;
+
+/// <summary>The `Relay:*` configuration keys of the wire contract.</summary>
+public sealed class RelayOptions
+{
+    public const string SectionName = "Relay";
+
+    /// <summary>REST API keys, accepted in `X-Api-Key` or `Authorization: Bearer`.</summary>
+    public IList<string> ApiKeys { get; init; } = [];
+
+    /// <summary>Lets the REST API run without keys outside Development.</summary>
+    public bool AllowAnonymousApi { get; set; }
+
+    /// <summary>WebSocket `Origin` allow-list; empty allows any origin.</summary>
+    public IList<string> AllowedOrigins { get; init; } = [];
+
+    public int MaxMessageBytes { get; set; } = 65536;
+
+    /// <summary>The deepest JSON nesting a client message may have.</summary>
+    public int MaxJsonDepth { get; set; } = 64;
+
+    public int MaxClientsCap { get; set; } = 1000;
+
+    public int DefaultMaxClients { get; set; } = 16;
+
+    public int ConnectTimeoutSeconds { get; set; } = 10;
+
+    public int EmptyRoomTtlSeconds { get; set; } = 300;
+
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    public RateLimitOptions RateLimit { get; init; } = new();
+
+    public SendQueueOptions SendQueue { get; init; } = new();
+
+    public string Backplane { get; set; } = "InMemory";
+
+    public RedisOptions Redis { get; init; } = new();
+}
+
+public sealed class RateLimitOptions
+{
+    public int MessagesPerSecond { get; set; } = 100;
+
+    public int Burst { get; set; } = 200;
+}
+
+public sealed class SendQueueOptions
+{
+    public int MaxMessages { get; set; } = 1024;
+
+    public long MaxBytes { get; set; } = 1048576;
+}
+
+public sealed class RedisOptions
+{
+    public string ConnectionString { get; set; } = "localhost:6379";
+}

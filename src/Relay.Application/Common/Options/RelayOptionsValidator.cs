@@ -1,0 +1,47 @@
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
+namespace Relay.Application.Common.Options;
+
+/// <summary>The rules each `Relay:*` value must meet; a failure stops start-up naming the key.</summary>
+public sealed class RelayOptionsValidator : AbstractValidator<RelayOptions>
+{
+    public RelayOptionsValidator()
+    {
+        RuleFor(o => o.MaxMessageBytes).InclusiveBetween(1024, 16 * 1024 * 1024);
+        RuleFor(o => o.MaxJsonDepth).InclusiveBetween(2, 256);
+        RuleFor(o => o.MaxClientsCap).InclusiveBetween(1, 100_000);
+        RuleFor(o => o.DefaultMaxClients).GreaterThanOrEqualTo(1)
+            .LessThanOrEqualTo(o => o.MaxClientsCap).WithMessage("must be between 1 and Relay:MaxClientsCap");
+        RuleFor(o => o.ConnectTimeoutSeconds).InclusiveBetween(1, 3600);
+        RuleFor(o => o.EmptyRoomTtlSeconds).InclusiveBetween(0, 7 * 24 * 3600);
+        RuleFor(o => o.KeepAliveSeconds).InclusiveBetween(0, 3600);
+        RuleFor(o => o.RateLimit.MessagesPerSecond).InclusiveBetween(1, 1_000_000).OverridePropertyName("RateLimit:MessagesPerSecond");
+        RuleFor(o => o.RateLimit.Burst).InclusiveBetween(1, 1_000_000).OverridePropertyName("RateLimit:Burst");
+        RuleFor(o => o.SendQueue.MaxMessages).InclusiveBetween(1, 1_000_000).OverridePropertyName("SendQueue:MaxMessages");
+        RuleFor(o => o.SendQueue.MaxBytes).InclusiveBetween(1024, 1L << 32).OverridePropertyName("SendQueue:MaxBytes");
+        RuleFor(o => o.Backplane).Must(b => b is "InMemory" or "Redis").WithMessage("must be InMemory or Redis");
+        RuleForEach(o => o.ApiKeys).NotEmpty().MinimumLength(16).WithMessage("each key must have at least 16 characters");
+        RuleForEach(o => o.AllowedOrigins).NotEmpty();
+        RuleFor(o => o.Redis.ConnectionString).NotEmpty().When(o => o.Backplane == "Redis").OverridePropertyName("Redis:ConnectionString");
+    }
+}
+
+/// <summary>Adapts <see cref="RelayOptionsValidator"/> to the options system with messages naming the key.</summary>
+public sealed class RelayOptionsValidation(RelayOptionsValidator validator) : IValidateOptions<RelayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RelayOptions options)
+    {
+        var result = validator.Validate(options);
+        if (result.IsValid)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        return ValidateOptionsResult.Fail(result.Errors.Select(e =>
+            $"{RelayOptions.SectionName}:{KeyName(e.PropertyName)}: {e.ErrorMessage}"));
+    }
+
+    private static string KeyName(string propertyName) =>
+        propertyName.Replace('.', ':').Replace("[", ":", StringComparison.Ordinal).Replace("]", string.Empty, StringComparison.Ordinal);
+}

@@ -1,0 +1,33 @@
+namespace Relay.Application.Realtime.Parsing;
+
+/// <summary>The `type` values a client may send.</summary>
+public enum ClientMessageType
+{
+    None,
+    Connect,
+    Broadcast,
+    Send,
+    Leave,
+    Kick,
+    TransferHost,
+    CloseRoom,
+    Ping,
+}
+
+/// <summary>
+/// The envelope of a client text message: the fields the server reads. `data` is a slice of the original
+/// bytes, relayed as is. Slices are valid only while the message is being handled.
+/// </summary>
+public struct ClientMessage
+{
+    public ClientMessageType Type;
+    public MessageRef Ref;
+    public string? RoomId;
+    public string? Secret;
+    public string? Name;
+    public string? Reason;
+    public int? ClientId;
+    public int[]? To;
+    public ReadOnlyMemory<byte> Data;
+    public bool HasData;
+}

@@ -1,0 +1,92 @@
+using System.Buffers.Binary;
+using Mediator;
+using Microsoft.Extensions.Options;
+using Relay.Application.Common;
+using Relay.Application.Common.Options;
+using Relay.Application.Common.Results;
+using Relay.Application.Realtime.Broadcast;
+using Relay.Application.Realtime.CloseRoom;
+using Relay.Application.Realtime.Connect;
+using Relay.Application.Realtime.Disconnect;
+using Relay.Application.Realtime.Frames;
+using Relay.Application.Realtime.Kick;
+using Relay.Application.Realtime.Leave;
+using Relay.Application.Realtime.Parsing;
+using Relay.Application.Realtime.Ping;
+using Relay.Application.Realtime.Send;
+using Relay.Application.Realtime.TransferHost;
+using Relay.Domain.Sessions;
+
+namespace Relay.Application.Realtime;
+
+/// <summary>
+/// Turns one received WebSocket message into a mediator command and any failure into an `error` frame.
+/// Transport-agnostic: the WebSocket handler calls it with the message bytes and owns the buffer.
+/// </summary>
+public sealed class RealtimeDispatcher(ISender sender, IOptions<RelayOptions> options)
+{
+    private readonly int _maxDepth = options.Value.MaxJsonDepth;
+
+    /// <summary>Handles a complete text message. The buffer may be reused once the returned task completes.</summary>
+    public async ValueTask HandleTextAsync(Session session, ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var parsed = ClientMessageParser.Parse(utf8, _maxDepth, out var message);
+        var result = parsed.IsError ? parsed : await DispatchAsync(session, message, cancellationToken);
+        if (result.IsError)
+        {
+            RoomCoordinator.SendTo(session, ServerFrames.Error(result.ErrorCode!, result.ErrorMessage!, message.Ref));
+        }
+    }
+
+    /// <summary>Handles a complete binary message: `0x00` + payload, or `0x01` + 4-byte big-endian id + payload.</summary>
+    public async ValueTask HandleBinaryAsync(Session session, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var result = frame.Length switch
+        {
+            0 => RealtimeResult.Fail(ErrorCodes.BadRequest, "empty binary frame"),
+            _ when frame.Span[0] == 0x00 => await sender.Send(new BroadcastCommand(session, frame[1..], FrameKind.Binary), cancellationToken),
+            < 5 when frame.Span[0] == 0x01 => RealtimeResult.Fail(ErrorCodes.BadRequest, "binary send needs a 4-byte client id"),
+            _ when frame.Span[0] == 0x01 => await sender.Send(
+                new SendCommand(session, [BinaryPrimitives.ReadInt32BigEndian(frame.Span[1..5])], frame[5..], FrameKind.Binary),
+                cancellationToken),
+            _ => RealtimeResult.Fail(ErrorCodes.BadRequest, $"unknown binary operation 0x{frame.Span[0]:x2}"),
+        };
+
+        if (result.IsError)
+        {
+            RoomCoordinator.SendTo(session, ServerFrames.Error(result.ErrorCode!, result.ErrorMessage!, MessageRef.None));
+        }
+    }
+
+    /// <summary>The connection ended: leave the room as `disconnected` or `timeout`.</summary>
+    public async ValueTask HandleDisconnectAsync(Session session, bool timedOut, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (session.Room is not null)
+        {
+            var reason = timedOut ? LeaveReasons.Timeout : LeaveReasons.Disconnected;
+            await sender.Send(new DisconnectCommand(session, reason), cancellationToken);
+        }
+    }
+
+    private ValueTask<RealtimeResult> DispatchAsync(Session session, in ClientMessage m, CancellationToken ct) =>
+        m.Type switch
+        {
+            ClientMessageType.Broadcast when !m.HasData => Missing("data"),
+            ClientMessageType.Broadcast => sender.Send(new BroadcastCommand(session, m.Data, FrameKind.Text), ct),
+            ClientMessageType.Send when !m.HasData => Missing("data"),
+            ClientMessageType.Send => sender.Send(new SendCommand(session, m.To, m.Data, FrameKind.Text), ct),
+            ClientMessageType.Connect => sender.Send(new ConnectCommand(session, m.RoomId, m.Secret, m.Name, m.Ref), ct),
+            ClientMessageType.Leave => sender.Send(new LeaveCommand(session, m.Ref), ct),
+            ClientMessageType.Ping => sender.Send(new PingCommand(session, m.Ref), ct),
+            ClientMessageType.Kick => sender.Send(new KickCommand(session, m.ClientId, m.Reason), ct),
+            ClientMessageType.TransferHost => sender.Send(new TransferHostCommand(session, m.ClientId), ct),
+            ClientMessageType.CloseRoom => sender.Send(new CloseRoomCommand(session, m.Reason), ct),
+            _ => ValueTask.FromResult(RealtimeResult.Fail(ErrorCodes.UnknownType, "unknown message type")),
+        };
+
+    private static ValueTask<RealtimeResult> Missing(string field) =>
+        ValueTask.FromResult(RealtimeResult.Fail(ErrorCodes.BadRequest, $"{field} is required"));
+}

@@ -1,0 +1,27 @@
+using System.Text;
+using System.Text.Json;
+using FluentValidation;
+using Relay.Application.Common.Options;
+using Relay.Domain.Rooms;
+
+namespace Relay.Application.Rooms;
+
+/// <summary>Rules shared by the create and update validators.</summary>
+internal static class RoomRules
+{
+    public const int MaxMetadataBytes = 4096;
+
+    public static IRuleBuilderOptions<T, int?> ValidMaxClients<T>(this IRuleBuilder<T, int?> rule, RelayOptions options) =>
+        rule.InclusiveBetween(1, options.MaxClientsCap)
+            .WithMessage($"maxClients must be between 1 and {options.MaxClientsCap}");
+
+    public static IRuleBuilderOptions<T, JsonElement?> ValidMetadata<T>(this IRuleBuilder<T, JsonElement?> rule) =>
+        rule.Must(m => m is not { } e || e.ValueKind is JsonValueKind.Object or JsonValueKind.Null)
+            .WithMessage("metadata must be a JSON object")
+            .Must(m => m is not { ValueKind: JsonValueKind.Object } e || Encoding.UTF8.GetByteCount(e.GetRawText()) <= MaxMetadataBytes)
+            .WithMessage($"metadata must be at most {MaxMetadataBytes} bytes of JSON");
+
+    /// <summary>The metadata to store: null when absent or JSON null (keep what is there).</summary>
+    public static RoomMetadata? ToMetadata(JsonElement? element) =>
+        element is { ValueKind: JsonValueKind.Object } e ? RoomMetadata.FromJson(e.GetRawText()) : null;
+}
