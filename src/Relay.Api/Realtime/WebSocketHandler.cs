@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Relay.Application.Common.Options;
 using Relay.Application.Realtime;
+using Relay.Application.Realtime.RateLimiting;
 using Relay.Domain.Sessions;
 
 namespace Relay.Api.Realtime;
@@ -91,6 +92,7 @@ internal sealed partial class WebSocketHandler(
     private async Task<bool> ReadLoopAsync(WebSocket socket, Session session, WebSocketTransport transport)
     {
         var max = _options.MaxMessageBytes;
+        var limiter = new ClientRateLimiter(_options.RateLimit, timeProvider);
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
         var count = 0;
         var tooBig = false;
@@ -141,7 +143,17 @@ internal sealed partial class WebSocketHandler(
                 if (!transport.IsClosing)
                 {
                     var message = buffer.AsMemory(0, count);
-                    if (result.MessageType == WebSocketMessageType.Text)
+                    var decision = limiter.TryAcquire();
+                    if (decision == RateDecision.Abusive)
+                    {
+                        LogRateAbuse(logger, transport.ConnectionId);
+                        transport.Close(CloseCodes.PolicyViolation, "rate limit exceeded");
+                    }
+                    else if (decision == RateDecision.Limited)
+                    {
+                        dispatcher.RejectRateLimited(session, message, result.MessageType == WebSocketMessageType.Text);
+                    }
+                    else if (result.MessageType == WebSocketMessageType.Text)
                     {
                         await dispatcher.HandleTextAsync(session, message, transport.Aborted);
                     }
@@ -161,11 +173,13 @@ internal sealed partial class WebSocketHandler(
         }
         catch (OperationCanceledException)
         {
-            return false;
+            // Nobody here cancelled, yet the socket was aborted under the read: the WebSocket keep-alive
+            // gave up on a peer that stopped answering pings (the only other aborts come from closing).
+            return !transport.Aborted.IsCancellationRequested && !transport.IsClosing;
         }
         catch (WebSocketException ex)
         {
-            var timedOut = ex.InnerException is TimeoutException || ex.WebSocketErrorCode == WebSocketError.Faulted && IsKeepAliveTimeout(ex);
+            var timedOut = IsKeepAliveTimeout(ex);
             if (!timedOut)
             {
                 LogReceiveFailed(logger, transport.ConnectionId, ex.WebSocketErrorCode);
@@ -215,6 +229,9 @@ internal sealed partial class WebSocketHandler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} sent a message over {MaxBytes} bytes: closing with 1009")]
     private static partial void LogMessageTooBig(ILogger logger, long connectionId, int maxBytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId} kept sending over its rate limit: closing with 1008")]
+    private static partial void LogRateAbuse(ILogger logger, long connectionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a WebSocket from origin {Origin}")]
     private static partial void LogOriginRefused(ILogger logger, string origin);

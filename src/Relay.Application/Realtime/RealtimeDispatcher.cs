@@ -60,6 +60,19 @@ public sealed class RealtimeDispatcher(ISender sender, IOptions<RelayOptions> op
         }
     }
 
+    /// <summary>Answers a message refused by the rate limiter with `rate_limited`, echoing its `ref` when it has one.</summary>
+    public void RejectRateLimited(Session session, ReadOnlyMemory<byte> message, bool isText)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var messageRef = MessageRef.None;
+        if (isText && !ClientMessageParser.Parse(message, _maxDepth, out var parsed).IsError)
+        {
+            messageRef = parsed.Ref;
+        }
+
+        RoomCoordinator.SendTo(session, ServerFrames.Error(ErrorCodes.RateLimited, "too many messages: slow down", messageRef));
+    }
+
     /// <summary>The connection ended: leave the room as `disconnected` or `timeout`.</summary>
     public async ValueTask HandleDisconnectAsync(Session session, bool timedOut, CancellationToken cancellationToken)
     {

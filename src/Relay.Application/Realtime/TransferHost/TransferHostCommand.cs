@@ -1,59 +1,8 @@
-using FluentValidation;
 using Mediator;
-using Relay.Application.Common;
 using Relay.Application.Common.Results;
-using Relay.Application.Realtime.Frames;
 using Relay.Domain.Sessions;
 
 namespace Relay.Application.Realtime.TransferHost;
 
 /// <summary>`transfer_host` (host only): client <paramref name="ClientId"/> becomes host; everyone gets `host_changed`.</summary>
 public sealed record TransferHostCommand(Session Host, int? ClientId) : ICommand<RealtimeResult>;
-
-public sealed class TransferHostValidator : AbstractValidator<TransferHostCommand>
-{
-    public TransferHostValidator() =>
-        RuleFor(c => c.ClientId).NotNull().WithMessage("clientId is required")
-            .GreaterThan(0).WithMessage("clientId is a positive integer");
-}
-
-public sealed class TransferHostHandler : ICommandHandler<TransferHostCommand, RealtimeResult>
-{
-    public ValueTask<RealtimeResult> Handle(TransferHostCommand command, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        return ValueTask.FromResult(Transfer(command));
-    }
-
-    private static RealtimeResult Transfer(TransferHostCommand command)
-    {
-        if (!HostOnly.TryGetRoom(command.Host, out var room, out var error))
-        {
-            return error;
-        }
-
-        var clientId = command.ClientId!.Value;
-        lock (room.Gate)
-        {
-            // Checked again under the gate: the host may have been replaced, or the target may be leaving.
-            if (!command.Host.IsHost)
-            {
-                return RealtimeResult.Fail(ErrorCodes.NotHost, "only the host may do this");
-            }
-
-            if (clientId == command.Host.ClientId)
-            {
-                return RealtimeResult.Ok;
-            }
-
-            if (!room.TransferHost(clientId))
-            {
-                return RealtimeResult.Fail(ErrorCodes.UnknownClient, $"client {clientId} is not in the room");
-            }
-
-            RoomCoordinator.Publish(room, ServerFrames.HostChanged(clientId));
-        }
-
-        return RealtimeResult.Ok;
-    }
-}

@@ -1,20 +1,7 @@
 using Mediator;
-using Relay.Application.Abstractions;
 using Relay.Application.Common.Results;
 
 namespace Relay.Application.Rooms.GetRoom;
 
 /// <summary>`GET /v1/api/rooms/{id}`: one room with its clients.</summary>
 public sealed record GetRoomQuery(string Id) : IQuery<Result<RoomDetails>>;
-
-public sealed class GetRoomHandler(IRoomManager rooms) : IQueryHandler<GetRoomQuery, Result<RoomDetails>>
-{
-    public async ValueTask<Result<RoomDetails>> Handle(GetRoomQuery query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        var room = await rooms.FindAsync(query.Id, cancellationToken);
-        return room is null
-            ? Result<RoomDetails>.NotFound($"No room with id '{query.Id}'.")
-            : Result<RoomDetails>.Ok(RoomDetails.From(room, withClients: true));
-    }
-}

@@ -1,29 +1,7 @@
 using Mediator;
-using Relay.Application.Abstractions;
 using Relay.Application.Common.Results;
-using Relay.Application.Realtime;
 
 namespace Relay.Application.Rooms.KickClient;
 
 /// <summary>`DELETE /v1/api/rooms/{id}/clients/{clientId}`: kick a client from the backend.</summary>
 public sealed record KickClientCommand(string Id, int ClientId) : ICommand<Result<bool>>;
-
-public sealed class KickClientHandler(IRoomManager rooms, RoomCoordinator coordinator) : ICommandHandler<KickClientCommand, Result<bool>>
-{
-    public const string Reason = "kicked by the server";
-
-    public async ValueTask<Result<bool>> Handle(KickClientCommand command, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        var room = await rooms.FindAsync(command.Id, cancellationToken);
-        if (room is null)
-        {
-            return Result<bool>.NotFound($"No room with id '{command.Id}'.");
-        }
-
-        var target = room.Find(command.ClientId);
-        return target is not null && coordinator.Kick(room, target, Reason)
-            ? Result<bool>.Ok(true)
-            : Result<bool>.NotFound($"No client {command.ClientId} in room '{command.Id}'.");
-    }
-}

@@ -1,0 +1,15 @@
+using Mediator;
+using Relay.Application.Common.Results;
+using Relay.Application.Realtime.Frames;
+
+namespace Relay.Application.Realtime.Ping;
+
+public sealed class PingHandler : ICommandHandler<PingCommand, RealtimeResult>
+{
+    public ValueTask<RealtimeResult> Handle(PingCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        RoomCoordinator.SendTo(command.Session, ServerFrames.Pong(command.Ref));
+        return ValueTask.FromResult(RealtimeResult.Ok);
+    }
+}
