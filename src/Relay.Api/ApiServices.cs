@@ -29,6 +29,7 @@ internal static class ApiServices
             ApiKeyPolicy.AddToSwagger(o);
         });
         services.AddSingleton<ApiKeyPolicy>();
+        services.AddSingleton<PrometheusMetrics>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<WebSocketHandler>();
         services.AddHostedService<GracefulShutdown>();

@@ -1,4 +1,5 @@
 using Mediator;
+using Prometheus;
 using Relay.Api.Hosting;
 using Relay.Api.Realtime;
 using Relay.Api.Rooms;
@@ -47,6 +48,7 @@ public static class RelayServer
         });
         app.UseWebSockets();
         app.MapHealthEndpoints();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<PrometheusMetrics>().Registry);
         app.MapRelayWebSocket();
         app.MapRoomsApi();
         app.Services.GetRequiredService<ApiKeyPolicy>().LogStartupMode();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
+using Relay.Application.Common;
 using Relay.Application.Common.Options;
 using Relay.Application.Realtime;
 using Relay.Application.Realtime.RateLimiting;
@@ -16,6 +17,7 @@ namespace Relay.Api.Realtime;
 internal sealed partial class WebSocketHandler(
     RealtimeDispatcher dispatcher,
     ConnectionRegistry connections,
+    RelayStats stats,
     IOptions<RelayOptions> options,
     TimeProvider timeProvider,
     ILogger<WebSocketHandler> logger)
@@ -48,6 +50,17 @@ internal sealed partial class WebSocketHandler(
             return;
         }
 
+        if (connections.Count >= _options.MaxConnections)
+        {
+            LogConnectionLimit(logger, _options.MaxConnections);
+            context.Response.Headers.RetryAfter = "5";
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Too many connections",
+                detail: $"The server holds its maximum of {_options.MaxConnections} connections (Relay:MaxConnections).").ExecuteAsync(context);
+            return;
+        }
+
         var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -63,10 +76,12 @@ internal sealed partial class WebSocketHandler(
             _options.SendQueue.MaxBytes,
             TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds),
             CloseTimeout,
+            stats,
             timeProvider,
             logger);
         var session = new Session(transport, id, timeProvider.GetUtcNow());
         connections.Add(id, transport);
+        stats.RecordConnectionOpened();
         transport.Start(session);
         LogConnected(logger, id);
 
@@ -84,6 +99,7 @@ internal sealed partial class WebSocketHandler(
             await writer;
             transport.Abort();
             connections.Remove(id);
+            stats.RecordConnectionClosed();
             LogDisconnected(logger, id, timedOut, transport.CloseCode);
         }
     }
@@ -143,6 +159,7 @@ internal sealed partial class WebSocketHandler(
                 if (!transport.IsClosing)
                 {
                     var message = buffer.AsMemory(0, count);
+                    stats.RecordReceived(count);
                     var decision = limiter.TryAcquire();
                     if (decision == RateDecision.Abusive)
                     {
@@ -232,6 +249,9 @@ internal sealed partial class WebSocketHandler(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId} kept sending over its rate limit: closing with 1008")]
     private static partial void LogRateAbuse(ILogger logger, long connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a WebSocket: {MaxConnections} connections are open (Relay:MaxConnections)")]
+    private static partial void LogConnectionLimit(ILogger logger, int maxConnections);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused a WebSocket from origin {Origin}")]
     private static partial void LogOriginRefused(ILogger logger, string origin);

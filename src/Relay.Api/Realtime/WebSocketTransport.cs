@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using Relay.Application.Common;
 using Relay.Domain.Sessions;
 
 namespace Relay.Api.Realtime;
@@ -20,6 +21,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     private readonly long _maxBytes;
     private readonly TimeSpan _connectTimeout;
     private readonly TimeSpan _closeTimeout;
+    private readonly RelayStats _stats;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _aborted = new();
@@ -40,10 +42,12 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         long maxBytes,
         TimeSpan connectTimeout,
         TimeSpan closeTimeout,
+        RelayStats stats,
         TimeProvider timeProvider,
         ILogger logger)
     {
         _socket = socket;
+        _stats = stats;
         ConnectionId = connectionId;
         _maxMessages = maxMessages;
         _maxBytes = maxBytes;
@@ -75,6 +79,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         ArgumentNullException.ThrowIfNull(frame);
         if (IsClosing)
         {
+            _stats.RecordDrop();
             return false;
         }
 
@@ -83,6 +88,8 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         if (messages > _maxMessages || bytes > _maxBytes)
         {
             Dequeued(frame.Length);
+            _stats.RecordDrop();
+            _stats.RecordSlowConsumerClose();
             LogSlowConsumer(_logger, ConnectionId, messages, bytes);
             Close(CloseCodes.SlowConsumer, "slow consumer", discardQueued: true);
             return false;
@@ -96,6 +103,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
 
         Dequeued(frame.Length);
         frame.Release();
+        _stats.RecordDrop();
         return false;
     }
 
@@ -125,6 +133,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                         {
                             var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
                             await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
+                            _stats.RecordSent(frame.Length);
                         }
                     }
                     finally

@@ -40,6 +40,9 @@ public interface IRoomManager
     /// <summary>Unregisters <paramref name="room"/> (only that instance); false when it was already gone.</summary>
     bool Remove(Room room);
 
+    /// <summary>How many rooms are registered.</summary>
+    int Count { get; }
+
     /// <summary>Every registered room, at one moment.</summary>
     IReadOnlyCollection<Room> Snapshot();
 }

@@ -23,7 +23,7 @@ namespace Relay.Application.Realtime;
 /// Turns one received WebSocket message into a mediator command and any failure into an `error` frame.
 /// Transport-agnostic: the WebSocket handler calls it with the message bytes and owns the buffer.
 /// </summary>
-public sealed class RealtimeDispatcher(ISender sender, IOptions<RelayOptions> options)
+public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOptions<RelayOptions> options)
 {
     private readonly int _maxDepth = options.Value.MaxJsonDepth;
 
@@ -35,7 +35,7 @@ public sealed class RealtimeDispatcher(ISender sender, IOptions<RelayOptions> op
         var result = parsed.IsError ? parsed : await DispatchAsync(session, message, cancellationToken);
         if (result.IsError)
         {
-            RoomCoordinator.SendTo(session, ServerFrames.Error(result.ErrorCode!, result.ErrorMessage!, message.Ref));
+            SendError(session, result, message.Ref);
         }
     }
 
@@ -56,7 +56,7 @@ public sealed class RealtimeDispatcher(ISender sender, IOptions<RelayOptions> op
 
         if (result.IsError)
         {
-            RoomCoordinator.SendTo(session, ServerFrames.Error(result.ErrorCode!, result.ErrorMessage!, MessageRef.None));
+            SendError(session, result, MessageRef.None);
         }
     }
 
@@ -70,7 +70,7 @@ public sealed class RealtimeDispatcher(ISender sender, IOptions<RelayOptions> op
             messageRef = parsed.Ref;
         }
 
-        RoomCoordinator.SendTo(session, ServerFrames.Error(ErrorCodes.RateLimited, "too many messages: slow down", messageRef));
+        SendError(session, RealtimeResult.Fail(ErrorCodes.RateLimited, "too many messages: slow down"), messageRef);
     }
 
     /// <summary>The connection ended: leave the room as `disconnected` or `timeout`.</summary>
@@ -82,6 +82,12 @@ public sealed class RealtimeDispatcher(ISender sender, IOptions<RelayOptions> op
             var reason = timedOut ? LeaveReasons.Timeout : LeaveReasons.Disconnected;
             await sender.Send(new DisconnectCommand(session, reason), cancellationToken);
         }
+    }
+
+    private void SendError(Session session, RealtimeResult error, MessageRef messageRef)
+    {
+        stats.RecordError(error.ErrorCode!);
+        RoomCoordinator.SendTo(session, ServerFrames.Error(error.ErrorCode!, error.ErrorMessage!, messageRef));
     }
 
     private ValueTask<RealtimeResult> DispatchAsync(Session session, in ClientMessage m, CancellationToken ct) =>

@@ -50,5 +50,7 @@ public sealed class InMemoryRoomManager(RoomFactory factory) : IRoomManager
         return _rooms.TryRemove(new KeyValuePair<string, Room>(room.Id, room));
     }
 
+    public int Count => _rooms.Count;
+
     public IReadOnlyCollection<Room> Snapshot() => _rooms.Values.ToArray();
 }

@@ -16,6 +16,12 @@ public sealed class RelayOptions
 
     public int MaxMessageBytes { get; set; } = 65536;
 
+    /// <summary>Open WebSocket connections the server accepts; more are refused with 503 before the upgrade.</summary>
+    public int MaxConnections { get; set; } = 50_000;
+
+    /// <summary>Rooms the server holds at once; creating more answers 503.</summary>
+    public int MaxRooms { get; set; } = 50_000;
+
     /// <summary>The deepest JSON nesting a client message may have.</summary>
     public int MaxJsonDepth { get; set; } = 64;
 

@@ -9,6 +9,8 @@ public sealed class RelayOptionsValidator : AbstractValidator<RelayOptions>
     public RelayOptionsValidator()
     {
         RuleFor(o => o.MaxMessageBytes).InclusiveBetween(1024, 16 * 1024 * 1024);
+        RuleFor(o => o.MaxConnections).InclusiveBetween(1, 10_000_000);
+        RuleFor(o => o.MaxRooms).InclusiveBetween(1, 10_000_000);
         RuleFor(o => o.MaxJsonDepth).InclusiveBetween(2, 256);
         RuleFor(o => o.MaxClientsCap).InclusiveBetween(1, 100_000);
         RuleFor(o => o.DefaultMaxClients).GreaterThanOrEqualTo(1)

@@ -14,6 +14,11 @@ public sealed class CreateRoomHandler(IRoomManager rooms, ProtocolRegistry proto
     public async ValueTask<Result<CreatedRoomDetails>> Handle(CreateRoomCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (rooms.Count >= options.Value.MaxRooms)
+        {
+            return Result<CreatedRoomDetails>.Unavailable($"The server holds its maximum of {options.Value.MaxRooms} rooms (Relay:MaxRooms).");
+        }
+
         var spec = new RoomSpec(
             command.Id,
             command.Secret,

@@ -1,0 +1,82 @@
+using Prometheus;
+using Relay.Application.Abstractions;
+using Relay.Application.Common;
+
+namespace Relay.Api.Hosting;
+
+/// <summary>
+/// Relay's metrics in Prometheus format at `/metrics` (prometheus-net), beside the process and .NET runtime
+/// metrics (`process_*`, `dotnet_*`). Values are copied from <see cref="RelayStats"/> when a scrape
+/// arrives, so the relay path pays only its interlocked counters.
+/// </summary>
+internal sealed class PrometheusMetrics
+{
+    private readonly RelayStats _stats;
+    private readonly IRoomManager _roomManager;
+    private readonly Gauge _connections;
+    private readonly Gauge _openRooms;
+    private readonly Gauge _clients;
+    private readonly Counter _connectionsOpened;
+    private readonly Counter _messagesReceived;
+    private readonly Counter _bytesReceived;
+    private readonly Counter _messagesRelayed;
+    private readonly Counter _bytesRelayed;
+    private readonly Counter _deliveries;
+    private readonly Counter _framesSent;
+    private readonly Counter _bytesSent;
+    private readonly Counter _drops;
+    private readonly Counter _slowConsumerCloses;
+    private readonly Counter _rateLimitHits;
+    private readonly Counter _errors;
+
+    public PrometheusMetrics(RelayStats stats, IRoomManager rooms)
+    {
+        _stats = stats;
+        _roomManager = rooms;
+        Registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+        var factory = Metrics.WithCustomRegistry(Registry);
+        _connections = factory.CreateGauge("relay_connections", "Open WebSocket connections.");
+        _openRooms = factory.CreateGauge("relay_rooms", "Open rooms.");
+        _clients = factory.CreateGauge("relay_clients", "Clients in rooms.");
+        _connectionsOpened = factory.CreateCounter("relay_connections_opened_total", "WebSocket connections accepted since start.");
+        _messagesReceived = factory.CreateCounter("relay_messages_received_total", "Messages received from clients.");
+        _bytesReceived = factory.CreateCounter("relay_received_bytes_total", "Bytes of messages received from clients.");
+        _messagesRelayed = factory.CreateCounter("relay_messages_relayed_total", "Relayed messages accepted (broadcast, send, binary, REST push).");
+        _bytesRelayed = factory.CreateCounter("relay_relayed_bytes_total", "Payload bytes of relayed messages.");
+        _deliveries = factory.CreateCounter("relay_deliveries_total", "Relayed messages queued to recipients (fan-out).");
+        _framesSent = factory.CreateCounter("relay_frames_sent_total", "Frames written to clients.");
+        _bytesSent = factory.CreateCounter("relay_sent_bytes_total", "Bytes of frames written to clients.");
+        _drops = factory.CreateCounter("relay_drops_total", "Frames a connection refused because it was closing or its queue overflowed.");
+        _slowConsumerCloses = factory.CreateCounter("relay_slow_consumer_closes_total", "Connections closed with 4004 (send queue overflow).");
+        _rateLimitHits = factory.CreateCounter("relay_rate_limit_hits_total", "Messages refused with rate_limited.");
+        _errors = factory.CreateCounter("relay_errors_total", "Error frames sent to clients, by code.", "code");
+        Registry.AddBeforeCollectCallback(Update);
+    }
+
+    /// <summary>This server's registry (not the process-wide default, so that servers in one process stay apart).</summary>
+    public CollectorRegistry Registry { get; }
+
+    private void Update()
+    {
+        var snapshot = _roomManager.Snapshot();
+        _connections.Set(_stats.OpenConnections);
+        _openRooms.Set(snapshot.Count);
+        _clients.Set(snapshot.Sum(r => r.ClientCount));
+        _connectionsOpened.IncTo(_stats.ConnectionsOpened);
+        _messagesReceived.IncTo(_stats.MessagesReceived);
+        _bytesReceived.IncTo(_stats.BytesReceived);
+        _messagesRelayed.IncTo(_stats.MessagesRelayed);
+        _bytesRelayed.IncTo(_stats.BytesRelayed);
+        _deliveries.IncTo(_stats.Deliveries);
+        _framesSent.IncTo(_stats.FramesSent);
+        _bytesSent.IncTo(_stats.BytesSent);
+        _drops.IncTo(_stats.Drops);
+        _slowConsumerCloses.IncTo(_stats.SlowConsumerCloses);
+        _rateLimitHits.IncTo(_stats.RateLimitHits);
+        foreach (var code in RelayStats.ErrorCodeNames)
+        {
+            _errors.WithLabels(code).IncTo(_stats.Errors(code));
+        }
+    }
+}
