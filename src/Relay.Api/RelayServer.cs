@@ -46,12 +46,14 @@ public static class RelayServer
             o.SwaggerEndpoint("/swagger/v1/swagger.json", "Relay API v1");
             o.DocumentTitle = "Relay API";
         });
+        var apiKeys = app.Services.GetRequiredService<ApiKeyPolicy>();
+        app.Use((context, next) => apiKeys.EnforceAsync(context, next));
         app.UseWebSockets();
         app.MapHealthEndpoints();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<PrometheusMetrics>().Registry);
         app.MapRelayWebSocket();
         app.MapRoomsApi();
-        app.Services.GetRequiredService<ApiKeyPolicy>().LogStartupMode();
+        apiKeys.LogStartupMode();
         return app;
     }
 }

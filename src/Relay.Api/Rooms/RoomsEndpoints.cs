@@ -20,22 +20,23 @@ internal static class RoomsEndpoints
 {
     public static RouteGroupBuilder MapRoomsApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/v1/api")
-            .AddEndpointFilter(RequireApiKey)
+        var api = endpoints.MapGroup(ApiKeyPolicy.ProtectedPrefix)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesValidationProblem()
             .WithTags("Rooms");
 
         var rooms = api.MapGroup("/rooms");
         rooms.MapPost("/", CreateRoom).WithName("CreateRoom").WithSummary("Create a room")
-            .WithDescription("Returns the room with its `secret` and `hostSecret`: the only response that ever shows them.");
+            .WithDescription("Returns the room with its `secret` and `hostSecret`: the only response that ever shows them.")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         rooms.MapGet("/", ListRooms).WithName("ListRooms").WithSummary("List rooms, paged (limit default 50, max 500)");
-        rooms.MapGet("/{id}", GetRoom).WithName("GetRoom").WithSummary("Get a room with its clients");
-        rooms.MapPatch("/{id}", UpdateRoom).WithName("UpdateRoom").WithSummary("Change maxClients, locked or metadata");
-        rooms.MapDelete("/{id}", DeleteRoom).WithName("DeleteRoom")
+        rooms.MapGet("/{id}", GetRoom).WithName("GetRoom").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Get a room with its clients");
+        rooms.MapPatch("/{id}", UpdateRoom).WithName("UpdateRoom").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Change maxClients, locked or metadata");
+        rooms.MapDelete("/{id}", DeleteRoom).WithName("DeleteRoom").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Delete a room: its clients get room_closed (deleted) and close 4000");
-        rooms.MapPost("/{id}/messages", PushMessage).WithName("PushMessage")
+        rooms.MapPost("/{id}/messages", PushMessage).WithName("PushMessage").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Send a message to the room's clients (from client id 0)");
-        rooms.MapDelete("/{id}/clients/{clientId:int}", KickClient).WithName("KickClient")
+        rooms.MapDelete("/{id}/clients/{clientId:int}", KickClient).WithName("KickClient").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Kick a client: it gets kicked and close 4001");
         api.MapGet("/summary", GetSummary).WithName("GetSummary").WithSummary("Totals over all rooms");
         return api;
@@ -124,19 +125,4 @@ internal static class RoomsEndpoints
             ResultStatus.Conflict => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: result.Detail),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unavailable", detail: result.Detail),
         };
-
-    private static async ValueTask<object?> RequireApiKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var policy = context.HttpContext.RequestServices.GetRequiredService<ApiKeyPolicy>();
-        if (policy.IsAuthorized(context.HttpContext))
-        {
-            return await next(context);
-        }
-
-        context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-        return TypedResults.Problem(
-            statusCode: StatusCodes.Status401Unauthorized,
-            title: "Unauthorized",
-            detail: $"Send one of the server's API keys in {ApiKeyPolicy.HeaderName} or Authorization: Bearer.");
-    }
 }

@@ -15,6 +15,9 @@ namespace Relay.Api.Security;
 internal sealed partial class ApiKeyPolicy
 {
     public const string HeaderName = "X-Api-Key";
+
+    /// <summary>The path under which every request needs a key: the whole REST API, before its body is read.</summary>
+    public const string ProtectedPrefix = "/v1/api";
     private const string SchemeName = "ApiKey";
 
     private readonly byte[][] _keyDigests;
@@ -78,6 +81,25 @@ internal sealed partial class ApiKeyPolicy
         {
             LogKeysConfigured(_logger, _keyDigests.Length);
         }
+    }
+
+    /// <summary>
+    /// Middleware answering 401 to a REST request without a valid key, before routing reads its body, so an
+    /// anonymous caller learns nothing from validation errors.
+    /// </summary>
+    public async Task EnforceAsync(HttpContext context, RequestDelegate next)
+    {
+        if (!context.Request.Path.StartsWithSegments(ProtectedPrefix) || IsAuthorized(context))
+        {
+            await next(context);
+            return;
+        }
+
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        await TypedResults.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Unauthorized",
+            detail: $"Send one of the server's API keys in {HeaderName} or Authorization: Bearer.").ExecuteAsync(context);
     }
 
     public static void AddToSwagger(SwaggerGenOptions options)

@@ -105,8 +105,10 @@ public sealed class Room
     /// <summary>
     /// Seats <paramref name="session"/> with the next client id. It becomes host when it presented the host
     /// secret (demoting any host) or, with <see cref="HostAssignment.First"/>, when the room has no host.
+    /// <paramref name="beforeVisible"/> runs once the session is seated but before other threads can see it
+    /// among <see cref="Members"/>, so that what it queues (the `connected` reply) comes before any relay.
     /// </summary>
-    public JoinResult Join(Session session, string? name, bool presentsHostSecret, DateTimeOffset now)
+    public JoinResult Join(Session session, string? name, bool presentsHostSecret, DateTimeOffset now, Action<JoinResult>? beforeVisible = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         lock (_gate)
@@ -133,7 +135,6 @@ public sealed class Room
 
             var clientId = ++_lastClientId;
             session.Attach(this, clientId, name, now);
-            Volatile.Write(ref _members, [.. _members, session]);
             EmptySince = null;
 
             var becomesHost = presentsHostSecret || (HostAssignment == HostAssignment.First && _hostId == 0);
@@ -142,7 +143,10 @@ public sealed class Room
                 Volatile.Write(ref _hostId, clientId);
             }
 
-            return new JoinResult(JoinStatus.Joined, clientId, becomesHost);
+            var result = new JoinResult(JoinStatus.Joined, clientId, becomesHost);
+            beforeVisible?.Invoke(result);
+            Volatile.Write(ref _members, [.. _members, session]);
+            return result;
         }
     }
 

@@ -47,6 +47,12 @@ public sealed class Session
 
     public bool TrySend(OutboundFrame frame) => _transport.TrySend(frame);
 
+    /// <summary>
+    /// Queues a relayed frame only while the session is still in <paramref name="room"/>: a relay that read
+    /// the member list just before the session left does not reach it after its `left` or `room_closed`.
+    /// </summary>
+    public bool TrySendInRoom(Room room, OutboundFrame frame) => ReferenceEquals(Room, room) && _transport.TrySend(frame);
+
     public void Close(ushort code, string reason) => _transport.Close(code, reason);
 
     internal void Attach(Room room, int clientId, string? name, DateTimeOffset joinedAt)

@@ -4,10 +4,13 @@ using Relay.Domain.Rooms;
 
 namespace Relay.Infrastructure.Rooms;
 
-/// <summary>The single-node room registry: a concurrent dictionary of live rooms.</summary>
+/// <summary>The single-node room registry: a concurrent dictionary of live rooms, listed in creation order.</summary>
 public sealed class InMemoryRoomManager(RoomFactory factory) : IRoomManager
 {
-    private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _rooms = new(StringComparer.Ordinal);
+    private long _lastSequence;
+
+    public int Count => _rooms.Count;
 
     public ValueTask<CreateRoomOutcome> CreateAsync(RoomSpec spec, CancellationToken cancellationToken)
     {
@@ -15,7 +18,7 @@ public sealed class InMemoryRoomManager(RoomFactory factory) : IRoomManager
         while (true)
         {
             var created = factory.Create(spec);
-            if (_rooms.TryAdd(created.Room.Id, created.Room))
+            if (_rooms.TryAdd(created.Room.Id, new Entry(created.Room, Interlocked.Increment(ref _lastSequence))))
             {
                 return ValueTask.FromResult(new CreateRoomOutcome(CreateRoomStatus.Created, created));
             }
@@ -30,27 +33,26 @@ public sealed class InMemoryRoomManager(RoomFactory factory) : IRoomManager
     }
 
     public ValueTask<Room?> FindAsync(string id, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_rooms.TryGetValue(id, out var room) ? room : null);
+        ValueTask.FromResult(_rooms.TryGetValue(id, out var entry) ? entry.Room : null);
 
     public ValueTask<RoomPage> ListAsync(int offset, int limit, CancellationToken cancellationToken)
     {
         var all = _rooms.Values.ToArray();
-        Array.Sort(all, static (a, b) =>
-        {
-            var byTime = a.CreatedAt.CompareTo(b.CreatedAt);
-            return byTime != 0 ? byTime : string.CompareOrdinal(a.Id, b.Id);
-        });
-        var items = all.Skip(offset).Take(limit).ToArray();
+        Array.Sort(all, static (a, b) => a.Sequence.CompareTo(b.Sequence));
+        var items = all.Skip(offset).Take(limit).Select(e => e.Room).ToArray();
         return ValueTask.FromResult(new RoomPage(items, all.Length));
     }
 
     public bool Remove(Room room)
     {
         ArgumentNullException.ThrowIfNull(room);
-        return _rooms.TryRemove(new KeyValuePair<string, Room>(room.Id, room));
+        return _rooms.TryGetValue(room.Id, out var entry)
+            && ReferenceEquals(entry.Room, room)
+            && _rooms.TryRemove(new KeyValuePair<string, Entry>(room.Id, entry));
     }
 
-    public int Count => _rooms.Count;
+    public IReadOnlyCollection<Room> Snapshot() => [.. _rooms.Values.Select(e => e.Room)];
 
-    public IReadOnlyCollection<Room> Snapshot() => _rooms.Values.ToArray();
+    /// <summary>A room and its place in creation order.</summary>
+    private sealed record Entry(Room Room, long Sequence);
 }

@@ -27,7 +27,7 @@ public sealed class BroadcastHandler(RelayStats stats) : ICommandHandler<Broadca
         var delivered = 0;
         foreach (var member in room.Members)
         {
-            if (!ReferenceEquals(member, sender) && protocol.ReceivesBroadcast(room, sender, member) && member.TrySend(frame))
+            if (!ReferenceEquals(member, sender) && protocol.ReceivesBroadcast(room, sender, member) && member.TrySendInRoom(room, frame))
             {
                 delivered++;
             }

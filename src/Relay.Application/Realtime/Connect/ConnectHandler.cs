@@ -38,7 +38,13 @@ public sealed class ConnectHandler(IRoomManager rooms, TimeProvider timeProvider
 
         lock (room.Gate)
         {
-            var joined = room.Join(session, command.Name, match == SecretMatch.Host, timeProvider.GetUtcNow());
+            // `connected` is queued before the joiner becomes visible to relays, so it is always its first message.
+            var joined = room.Join(
+                session,
+                command.Name,
+                match == SecretMatch.Host,
+                timeProvider.GetUtcNow(),
+                _ => RoomCoordinator.SendTo(session, ServerFrames.Connected(room, session, command.Ref)));
             switch (joined.Status)
             {
                 case JoinStatus.Closed:
@@ -51,7 +57,6 @@ public sealed class ConnectHandler(IRoomManager rooms, TimeProvider timeProvider
                     return RealtimeResult.Fail(ErrorCodes.AlreadyConnected, "already in a room: send leave first");
             }
 
-            RoomCoordinator.SendTo(session, ServerFrames.Connected(room, session, command.Ref));
             RoomCoordinator.Publish(room, ServerFrames.ClientJoined(joined.ClientId, command.Name), except: session);
             if (joined.HostChanged && room.ClientCount > 1)
             {

@@ -22,13 +22,17 @@ public static class ServerFrames
         w.WriteRawValue(room.Metadata.Utf8, skipInputValidation: true);
         w.WriteStartArray("clients"u8);
         var hostId = room.HostId;
+        var selfListed = false;
         foreach (var member in room.Members)
         {
-            w.WriteStartObject();
-            w.WriteNumber("clientId"u8, member.ClientId);
-            WriteName(w, member.Name);
-            w.WriteBoolean("isHost"u8, member.ClientId == hostId);
-            w.WriteEndObject();
+            WriteClient(w, member, hostId);
+            selfListed |= ReferenceEquals(member, self);
+        }
+
+        if (!selfListed)
+        {
+            // Built while the joiner is seated but not yet visible among the members: it comes last.
+            WriteClient(w, self, hostId);
         }
 
         w.WriteEndArray();
@@ -100,6 +104,15 @@ public static class ServerFrames
         w.WriteString("message"u8, message);
         WriteRef(w, messageRef);
         return JsonFrameWriter.Finish(w);
+    }
+
+    private static void WriteClient(Utf8JsonWriter w, Session member, int? hostId)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("clientId"u8, member.ClientId);
+        WriteName(w, member.Name);
+        w.WriteBoolean("isHost"u8, member.ClientId == hostId);
+        w.WriteEndObject();
     }
 
     private static void WriteHostId(Utf8JsonWriter w, int? hostId)

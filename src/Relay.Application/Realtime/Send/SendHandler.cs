@@ -50,7 +50,7 @@ public sealed class SendHandler(RelayStats stats) : ICommandHandler<SendCommand,
         var delivered = 0;
         for (var i = 0; i < targets.Length; i++)
         {
-            if (IsFirstOccurrence(targets, i) && targets[i].TrySend(frame))
+            if (IsFirstOccurrence(targets, i) && targets[i].TrySendInRoom(room, frame))
             {
                 delivered++;
             }

@@ -11,7 +11,7 @@ public sealed class CreateRoomValidator : AbstractValidator<CreateRoomCommand>
     {
         ArgumentNullException.ThrowIfNull(protocols);
         ArgumentNullException.ThrowIfNull(options);
-        RuleFor(c => c.Id).Matches("^[A-Za-z0-9_-]{1,64}$").When(c => c.Id is not null)
+        RuleFor(c => c.Id).Matches(@"^[A-Za-z0-9_-]{1,64}\z").When(c => c.Id is not null)
             .WithMessage("id must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
         RuleFor(c => c.Secret).Length(8, 256).When(c => c.Secret is not null)
             .WithMessage("secret must have 8 to 256 characters");

@@ -26,7 +26,7 @@ public sealed class PushMessageHandler(IRoomManager rooms, RelayStats stats) : I
         var delivered = 0;
         foreach (var member in room.Members)
         {
-            if ((command.To is null || command.To.Contains(member.ClientId)) && member.TrySend(frame))
+            if ((command.To is null || command.To.Contains(member.ClientId)) && member.TrySendInRoom(room, frame))
             {
                 delivered++;
             }

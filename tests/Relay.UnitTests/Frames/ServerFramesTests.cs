@@ -1,0 +1,203 @@
+using System.Text;
+using System.Text.Json;
+using Relay.Application.Realtime.Frames;
+using Relay.Application.Realtime.Parsing;
+using Relay.Domain.Rooms;
+using Relay.Domain.Sessions;
+using Relay.UnitTests.TestSupport;
+
+namespace Relay.UnitTests.Frames;
+
+public sealed class ServerFramesTests
+{
+    private static JsonElement Json(OutboundFrame frame)
+    {
+        Assert.Equal(FrameKind.Text, frame.Kind);
+        using var document = JsonDocument.Parse(frame.Memory);
+        var root = document.RootElement.Clone();
+        frame.Release();
+        return root;
+    }
+
+    private static MessageRef Ref(string raw) => new(Encoding.UTF8.GetBytes(raw));
+
+    [Fact]
+    public void Connected_describes_the_room_and_its_clients()
+    {
+        const string Metadata = """{ "map" : "dust",  "n": [1, 2.50] }""";
+        var room = Rooms.Create(Rooms.Host, id: "lobby", metadata: Metadata);
+        var host = Rooms.Join(room, "ann");
+        var self = Rooms.Join(room);
+
+        var json = Json(ServerFrames.Connected(room, self.Session, Ref("\"c-1\"")));
+
+        Assert.Equal("connected", json.GetProperty("type").GetString());
+        Assert.Equal("lobby", json.GetProperty("roomId").GetString());
+        Assert.Equal(2, json.GetProperty("clientId").GetInt32());
+        Assert.Equal(1, json.GetProperty("hostId").GetInt32());
+        Assert.False(json.GetProperty("isHost").GetBoolean());
+        Assert.Equal("host", json.GetProperty("protocol").GetString());
+        Assert.Equal(Metadata, json.GetProperty("metadata").GetRawText());
+        Assert.Equal("c-1", json.GetProperty("ref").GetString());
+
+        var clients = json.GetProperty("clients").EnumerateArray().ToArray();
+        Assert.Equal(2, clients.Length);
+        Assert.Equal(1, clients[0].GetProperty("clientId").GetInt32());
+        Assert.Equal("ann", clients[0].GetProperty("name").GetString());
+        Assert.True(clients[0].GetProperty("isHost").GetBoolean());
+        Assert.Equal(2, clients[1].GetProperty("clientId").GetInt32());
+        Assert.Equal(JsonValueKind.Null, clients[1].GetProperty("name").ValueKind);
+        Assert.False(clients[1].GetProperty("isHost").GetBoolean());
+        Assert.Equal(host.ClientId, clients[0].GetProperty("clientId").GetInt32());
+    }
+
+    [Fact]
+    public void Connected_metadata_is_written_byte_for_byte()
+    {
+        const string Metadata = "{\"a\" :\t\"\\u00e9\"}";
+        var room = Rooms.Create(metadata: Metadata);
+        var self = Rooms.Join(room);
+
+        var frame = ServerFrames.Connected(room, self.Session, MessageRef.None);
+        var text = Encoding.UTF8.GetString(frame.Memory.Span);
+        frame.Release();
+
+        Assert.Contains("\"metadata\":" + Metadata + ",", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Connected_for_the_host_of_a_room_echoes_an_integer_ref()
+    {
+        var room = Rooms.Create();
+        var self = Rooms.Join(room, "solo");
+
+        var json = Json(ServerFrames.Connected(room, self.Session, Ref("17")));
+
+        Assert.True(json.GetProperty("isHost").GetBoolean());
+        Assert.Equal(1, json.GetProperty("hostId").GetInt32());
+        Assert.Equal("mesh", json.GetProperty("protocol").GetString());
+        Assert.Equal(JsonValueKind.Object, json.GetProperty("metadata").ValueKind);
+        Assert.Equal(17, json.GetProperty("ref").GetInt32());
+        Assert.Equal("solo", Assert.Single(json.GetProperty("clients").EnumerateArray()).GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void Connected_in_a_room_without_host_has_null_host_id_and_no_ref_when_none_was_sent()
+    {
+        var room = Rooms.Create(hostAssignment: HostAssignment.Secret);
+        var self = Rooms.Join(room);
+
+        var json = Json(ServerFrames.Connected(room, self.Session, MessageRef.None));
+
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("hostId").ValueKind);
+        Assert.False(json.GetProperty("isHost").GetBoolean());
+        Assert.False(json.TryGetProperty("ref", out _));
+    }
+
+    [Fact]
+    public void Error_has_code_message_and_ref()
+    {
+        var json = Json(ServerFrames.Error("room_full", "the room is full", Ref("\"a\\u0062\"")));
+
+        Assert.Equal("error", json.GetProperty("type").GetString());
+        Assert.Equal("room_full", json.GetProperty("code").GetString());
+        Assert.Equal("the room is full", json.GetProperty("message").GetString());
+        Assert.Equal("ab", json.GetProperty("ref").GetString());
+    }
+
+    [Fact]
+    public void Error_ref_is_echoed_raw()
+    {
+        var frame = ServerFrames.Error("bad_request", "x", Ref("\"a\\u0062\""));
+        var text = Encoding.UTF8.GetString(frame.Memory.Span);
+        frame.Release();
+
+        Assert.EndsWith(",\"ref\":\"a\\u0062\"}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Error_without_ref_has_no_ref_field()
+    {
+        var json = Json(ServerFrames.Error("bad_request", "nope", MessageRef.None));
+
+        Assert.False(json.TryGetProperty("ref", out _));
+        Assert.Equal(3, json.EnumerateObject().Count());
+    }
+
+    [Fact]
+    public void Error_message_with_special_characters_stays_valid_json()
+    {
+        var json = Json(ServerFrames.Error("unknown_type", "unknown message type '\"</script>é\n'", MessageRef.None));
+
+        Assert.Equal("unknown message type '\"</script>é\n'", json.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void Host_changed_with_and_without_a_host()
+    {
+        var none = Json(ServerFrames.HostChanged(null));
+        var three = Json(ServerFrames.HostChanged(3));
+
+        Assert.Equal("host_changed", none.GetProperty("type").GetString());
+        Assert.Equal(JsonValueKind.Null, none.GetProperty("hostId").ValueKind);
+        Assert.Equal(3, three.GetProperty("hostId").GetInt32());
+    }
+
+    [Fact]
+    public void Client_joined_and_client_left()
+    {
+        var joined = Json(ServerFrames.ClientJoined(4, "bob"));
+        var anonymous = Json(ServerFrames.ClientJoined(5, null));
+        var left = Json(ServerFrames.ClientLeft(4, "kicked"));
+
+        Assert.Equal("client_joined", joined.GetProperty("type").GetString());
+        Assert.Equal(4, joined.GetProperty("clientId").GetInt32());
+        Assert.Equal("bob", joined.GetProperty("name").GetString());
+        Assert.Equal(JsonValueKind.Null, anonymous.GetProperty("name").ValueKind);
+        Assert.Equal("client_left", left.GetProperty("type").GetString());
+        Assert.Equal(4, left.GetProperty("clientId").GetInt32());
+        Assert.Equal("kicked", left.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public void Kicked_room_closed_left_and_pong()
+    {
+        var kicked = Json(ServerFrames.Kicked("spam"));
+        var closed = Json(ServerFrames.RoomClosed("host_left"));
+        var closedWithMessage = Json(ServerFrames.RoomClosed("closed_by_host", "bye"));
+        var left = Json(ServerFrames.Left(Ref("2")));
+        var pong = Json(ServerFrames.Pong(Ref("\"p\"")));
+        var bare = Json(ServerFrames.Pong(MessageRef.None));
+
+        Assert.Equal("spam", kicked.GetProperty("reason").GetString());
+        Assert.Equal("room_closed", closed.GetProperty("type").GetString());
+        Assert.Equal("host_left", closed.GetProperty("reason").GetString());
+        Assert.False(closed.TryGetProperty("message", out _));
+        Assert.Equal("bye", closedWithMessage.GetProperty("message").GetString());
+        Assert.Equal("left", left.GetProperty("type").GetString());
+        Assert.Equal(2, left.GetProperty("ref").GetInt32());
+        Assert.Equal("pong", pong.GetProperty("type").GetString());
+        Assert.Equal("p", pong.GetProperty("ref").GetString());
+        Assert.Single(bare.EnumerateObject());
+    }
+
+    [Fact]
+    public async Task Frames_built_on_many_threads_do_not_mix()
+    {
+        var results = await Concurrently.RunSyncAsync(8, i =>
+        {
+            for (var n = 0; n < 500; n++)
+            {
+                var json = Json(ServerFrames.ClientLeft(i * 1000 + n, "left"));
+                if (json.GetProperty("clientId").GetInt32() != i * 1000 + n)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        });
+
+        Assert.All(results, Assert.True);
+    }
+}

@@ -1,0 +1,222 @@
+using System.Text;
+using NSubstitute;
+using Relay.Application.Abstractions;
+using Relay.Application.Common;
+using Relay.Application.Realtime.Broadcast;
+using Relay.Application.Realtime.Connect;
+using Relay.Application.Realtime.Kick;
+using Relay.Application.Realtime.Leave;
+using Relay.Application.Realtime.Parsing;
+using Relay.Application.Realtime.TransferHost;
+using Relay.Domain.Rooms;
+using Relay.Domain.Sessions;
+using Relay.UnitTests.TestSupport;
+
+namespace Relay.UnitTests.Races;
+
+/// <summary>Unit-level races: each scenario runs a few hundred times on threads released together.</summary>
+public sealed class RealtimeRaceTests
+{
+    private const int Iterations = 300;
+
+    private static void AssertHostIsAMember(Room room)
+    {
+        if (room.HostId is { } hostId)
+        {
+            Assert.NotNull(room.Find(hostId));
+        }
+    }
+
+    private static void AssertEveryFrameReleased(IEnumerable<TestClient> clients)
+    {
+        foreach (var frame in clients.SelectMany(c => c.Frames))
+        {
+            Assert.Throws<ObjectDisposedException>(() => frame.Frame.Memory);
+        }
+    }
+
+    [Fact]
+    public async Task Two_sessions_joining_the_last_seat_exactly_one_joins()
+    {
+        var time = new ManualTimeProvider();
+        for (var i = 0; i < Iterations; i++)
+        {
+            var rooms = Substitute.For<IRoomManager>();
+            var handler = new ConnectHandler(rooms, time);
+            var room = Rooms.Create(maxClients: 2);
+            rooms.FindAsync(room.Id, Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult<Room?>(room));
+            var member = Rooms.Join(room);
+            var a = new TestClient();
+            var b = new TestClient();
+
+            var results = await Concurrently.RunAsync(
+                () => handler.Handle(new ConnectCommand(a.Session, room.Id, Rooms.Secret, "a", MessageRef.None), CancellationToken.None),
+                () => handler.Handle(new ConnectCommand(b.Session, room.Id, Rooms.Secret, "b", MessageRef.None), CancellationToken.None));
+
+            Assert.Single(results, r => !r.IsError);
+            Assert.Single(results, r => r.ErrorCode == ErrorCodes.RoomFull);
+            Assert.Equal(2, room.ClientCount);
+            var (winner, loser) = a.Session.Room is null ? (b, a) : (a, b);
+            Assert.Null(loser.Session.Room);
+            Assert.Empty(loser.Frames);
+            Assert.Equal(["connected"], winner.Types);
+            Assert.Equal(winner.ClientId, member.Single("client_joined").GetProperty("clientId").GetInt32());
+            Assert.Equal(2, winner.ClientId);
+        }
+    }
+
+    [Theory]
+    [InlineData("mesh")]
+    [InlineData("host")]
+    public async Task Host_leaving_during_broadcasts_does_not_throw_and_every_frame_is_released(string protocol)
+    {
+        for (var i = 0; i < Iterations; i++)
+        {
+            var ctx = new RealtimeContext();
+            var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
+            var c = ctx.Seat(room, 4);
+            var leave = new LeaveHandler(ctx.Coordinator);
+            var broadcast = new BroadcastHandler(ctx.Stats);
+            var payload = Encoding.UTF8.GetBytes("{\"n\":" + i + "}");
+
+            var results = await Concurrently.RunAsync(
+                () => leave.Handle(new LeaveCommand(c[0].Session, MessageRef.None), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[1].Session, payload, FrameKind.Text), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[2].Session, payload, FrameKind.Text), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[0].Session, payload, FrameKind.Text), CancellationToken.None));
+
+            Assert.False(results[0].IsError);
+            Assert.All(results.Skip(1), r => Assert.True(!r.IsError || r.ErrorCode == ErrorCodes.NotConnected, r.ErrorCode));
+            AssertEveryFrameReleased(c);
+            AssertHostIsAMember(room);
+            Assert.Null(c[0].Session.Room);
+            if (protocol == "host")
+            {
+                Assert.True(room.IsClosed);
+                Assert.All(c.Skip(1), x => Assert.Single(x.Frames, f => f.Kind == FrameKind.Text && f.Type == "room_closed"));
+            }
+            else
+            {
+                Assert.Equal(2, room.HostId);
+                Assert.All(c.Skip(1), x => Assert.Equal(2, x.SingleOfType("host_changed").GetProperty("hostId").GetInt32()));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("mesh")]
+    [InlineData("host")]
+    public async Task Transfer_host_to_a_leaving_client_never_leaves_a_host_that_is_not_a_member(string protocol)
+    {
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < Iterations; i++)
+        {
+            var ctx = new RealtimeContext();
+            var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
+            var c = ctx.Seat(room, 3);
+            var transfer = new TransferHostHandler();
+            var leave = new LeaveHandler(ctx.Coordinator);
+
+            var results = await Concurrently.RunAsync(
+                () => transfer.Handle(new TransferHostCommand(c[0].Session, 2), CancellationToken.None),
+                () => leave.Handle(new LeaveCommand(c[1].Session, MessageRef.None), CancellationToken.None));
+
+            var transferResult = results[0];
+            Assert.False(results[1].IsError);
+            Assert.True(!transferResult.IsError || transferResult.ErrorCode == ErrorCodes.UnknownClient, transferResult.ErrorCode);
+            AssertHostIsAMember(room);
+            Assert.Null(c[1].Session.Room);
+
+            var hostChanges = c[0].Frames.Where(f => f.Kind == FrameKind.Text && f.Type == "host_changed")
+                .Select(f => f.Json.GetProperty("hostId").GetInt32()).ToArray();
+            if (transferResult.IsError)
+            {
+                Assert.Empty(hostChanges);
+                Assert.Equal(1, room.HostId);
+            }
+            else if (protocol == "mesh")
+            {
+                // Client 2 became host, then left: the host passed back to the longest-connected client.
+                Assert.Equal([2, 1], hostChanges);
+                Assert.Equal(1, room.HostId);
+            }
+            else
+            {
+                // Client 2 became host of a host-protocol room, then left: the room closed.
+                Assert.Equal([2], hostChanges);
+                Assert.True(room.IsClosed);
+                Assert.Null(room.HostId);
+            }
+
+            var key = transferResult.ErrorCode ?? "ok";
+            outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+        }
+
+        Assert.Equal(Iterations, outcomes.Values.Sum());
+    }
+
+    [Fact]
+    public async Task Kick_and_leave_of_the_same_client_remove_it_once()
+    {
+        for (var i = 0; i < Iterations; i++)
+        {
+            var ctx = new RealtimeContext();
+            var room = ctx.CreateRoom().Room;
+            var c = ctx.Seat(room, 3);
+            var kick = new KickHandler(ctx.Coordinator);
+            var leave = new LeaveHandler(ctx.Coordinator);
+
+            var results = await Concurrently.RunAsync(
+                () => kick.Handle(new KickCommand(c[0].Session, 2, null), CancellationToken.None),
+                () => leave.Handle(new LeaveCommand(c[1].Session, MessageRef.None), CancellationToken.None));
+
+            var (kicked, left) = (results[0], results[1]);
+            Assert.True(kicked.IsError != left.IsError, $"kick: {kicked.ErrorCode}, leave: {left.ErrorCode}");
+            Assert.Equal(kicked.IsError ? ErrorCodes.UnknownClient : ErrorCodes.NotConnected, kicked.IsError ? kicked.ErrorCode : left.ErrorCode);
+            var leftFrame = c[2].Single("client_left");
+            Assert.Equal(2, leftFrame.GetProperty("clientId").GetInt32());
+            Assert.Equal(kicked.IsError ? "left" : "kicked", leftFrame.GetProperty("reason").GetString());
+            Assert.Equal(2, room.ClientCount);
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_connects_and_leaves_keep_ids_unique_and_seats_bounded()
+    {
+        var time = new ManualTimeProvider();
+        var rooms = Substitute.For<IRoomManager>();
+        var handler = new ConnectHandler(rooms, time);
+        var ctx = new RealtimeContext();
+        var leave = new LeaveHandler(ctx.Coordinator);
+        var room = Rooms.Create(maxClients: 4);
+        rooms.FindAsync(room.Id, Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult<Room?>(room));
+        var clients = Enumerable.Range(0, 8).Select(_ => new TestClient()).ToArray();
+        var ids = new System.Collections.Concurrent.ConcurrentBag<int>();
+
+        await Concurrently.RunAsync(clients.Length, async index =>
+        {
+            var client = clients[index];
+            for (var n = 0; n < 100; n++)
+            {
+                var result = await handler.Handle(new ConnectCommand(client.Session, room.Id, Rooms.Secret, null, MessageRef.None), CancellationToken.None);
+                if (!result.IsError)
+                {
+                    ids.Add(client.Session.ClientId);
+                    Assert.True(room.ClientCount <= 4);
+                    await leave.Handle(new LeaveCommand(client.Session, MessageRef.None), CancellationToken.None);
+                }
+                else
+                {
+                    Assert.Equal(ErrorCodes.RoomFull, result.ErrorCode);
+                }
+            }
+
+            return true;
+        });
+
+        Assert.NotEmpty(ids);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(0, room.ClientCount);
+        Assert.Null(room.HostId);
+    }
+}
