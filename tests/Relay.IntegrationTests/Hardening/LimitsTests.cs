@@ -144,6 +144,62 @@ public sealed class LimitsTests
         Assert.Contains("relay_slow_consumer_closes_total 1", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Name_metadata_and_nesting_limits_are_configurable()
+    {
+        await using var server = await RelayServer.StartAsync(
+            ("Relay:MaxNameLength", "8"),
+            ("Relay:MaxMetadataBytes", "32"),
+            ("Relay:MaxJsonDepth", "4"));
+
+        using (var tooBig = await server.Api.PostJsonAsync("/v1/api/rooms", """{"metadata":{"text":"more than thirty-two bytes of metadata"}}"""))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, tooBig.StatusCode);
+            var problem = await RelayApi.ReadJsonAsync(tooBig);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("metadata", out _));
+        }
+
+        var room = await server.Api.CreateRoomAsync("""{"metadata":{"m":1}}""");
+        await using var client = await server.ConnectClientAsync();
+        await client.SendJsonAsync(new { type = "connect", roomId = room.Id, secret = room.Secret, name = "ninechars" });
+        await client.ExpectErrorAsync("bad_request");
+        await client.JoinAsync(room.Id, room.Secret, "eight-ch");
+
+        await client.SendTextAsync("""{"type":"broadcast","data":[[[[1]]]]}""");
+        await client.ExpectErrorAsync("bad_request");
+        await client.SendTextAsync("""{"type":"broadcast","data":[[1]]}""");
+        await client.AssertNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task Metrics_count_connections_relays_deliveries_and_errors_in_Prometheus_format()
+    {
+        await using var server = await RelayServer.StartAsync();
+        var room = await server.Api.CreateRoomAsync();
+        await using var a = await server.ConnectClientAsync();
+        await using var b = await server.ConnectClientAsync();
+        await a.JoinAsync(room.Id, room.Secret);
+        await b.JoinAsync(room.Id, room.Secret);
+        await a.SendJsonAsync(new { type = "broadcast", data = "hello" });
+        await b.ExpectAsync("message");
+        await a.SendJsonAsync(new { type = "nonsense" });
+        await a.ExpectAsync("client_joined");
+        await a.ExpectErrorAsync("unknown_type");
+
+        using var response = await server.Http.GetAsync("/metrics");
+        Assert.True(response.IsSuccessStatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("# TYPE relay_messages_relayed_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("relay_connections 2", text, StringComparison.Ordinal);
+        Assert.Contains("relay_rooms 1", text, StringComparison.Ordinal);
+        Assert.Contains("relay_clients 2", text, StringComparison.Ordinal);
+        Assert.Contains("relay_messages_relayed_total 1", text, StringComparison.Ordinal);
+        Assert.Contains("relay_deliveries_total 1", text, StringComparison.Ordinal);
+        Assert.Contains("relay_errors_total{code=\"unknown_type\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("process_cpu_seconds_total", text, StringComparison.Ordinal);
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

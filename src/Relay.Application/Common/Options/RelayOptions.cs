@@ -22,6 +22,12 @@ public sealed class RelayOptions
     /// <summary>Rooms the server holds at once; creating more answers 503.</summary>
     public int MaxRooms { get; set; } = 50_000;
 
+    /// <summary>The longest client `name` (characters).</summary>
+    public int MaxNameLength { get; set; } = 64;
+
+    /// <summary>The largest room `metadata` object (bytes of JSON).</summary>
+    public int MaxMetadataBytes { get; set; } = 4096;
+
     /// <summary>The deepest JSON nesting a client message may have.</summary>
     public int MaxJsonDepth { get; set; } = 64;
 

@@ -11,6 +11,8 @@ public sealed class RelayOptionsValidator : AbstractValidator<RelayOptions>
         RuleFor(o => o.MaxMessageBytes).InclusiveBetween(1024, 16 * 1024 * 1024);
         RuleFor(o => o.MaxConnections).InclusiveBetween(1, 10_000_000);
         RuleFor(o => o.MaxRooms).InclusiveBetween(1, 10_000_000);
+        RuleFor(o => o.MaxNameLength).InclusiveBetween(1, 1024);
+        RuleFor(o => o.MaxMetadataBytes).InclusiveBetween(2, 1024 * 1024);
         RuleFor(o => o.MaxJsonDepth).InclusiveBetween(2, 256);
         RuleFor(o => o.MaxClientsCap).InclusiveBetween(1, 100_000);
         RuleFor(o => o.DefaultMaxClients).GreaterThanOrEqualTo(1)

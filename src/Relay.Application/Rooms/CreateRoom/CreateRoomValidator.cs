@@ -20,6 +20,6 @@ public sealed class CreateRoomValidator : AbstractValidator<CreateRoomCommand>
         RuleFor(c => c.HostAssignment).Must(h => h is "first" or "secret").When(c => c.HostAssignment is not null)
             .WithMessage("hostAssignment must be first or secret");
         RuleFor(c => c.MaxClients).ValidMaxClients(options.Value);
-        RuleFor(c => c.Metadata).ValidMetadata();
+        RuleFor(c => c.Metadata).ValidMetadata(options.Value);
     }
 }

@@ -10,6 +10,6 @@ public sealed class UpdateRoomValidator : AbstractValidator<UpdateRoomCommand>
     {
         ArgumentNullException.ThrowIfNull(options);
         RuleFor(c => c.MaxClients).ValidMaxClients(options.Value);
-        RuleFor(c => c.Metadata).ValidMetadata();
+        RuleFor(c => c.Metadata).ValidMetadata(options.Value);
     }
 }
