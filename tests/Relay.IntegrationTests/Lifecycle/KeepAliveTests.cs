@@ -1,0 +1,56 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Relay.IntegrationTests.Infrastructure;
+
+namespace Relay.IntegrationTests.Lifecycle;
+
+/// <summary>`Relay:KeepAliveSeconds`: a peer that never answers the server's pings is dropped as `timeout`.</summary>
+public sealed class KeepAliveTests
+{
+    [Fact]
+    public async Task Client_that_stops_reading_is_dropped_and_the_others_get_client_left_timeout()
+    {
+        await using var server = await RelayServer.StartAsync(("Relay:KeepAliveSeconds", "1"));
+        var room = await server.Api.CreateRoomAsync();
+        await using var observer = await server.ConnectClientAsync();
+        await observer.JoinAsync(room.Id, room.Secret, "observer");
+
+        // A raw socket that sends its connect and then never reads again, so it never answers a ping.
+        using var silent = new ClientWebSocket();
+        silent.Options.KeepAliveInterval = TimeSpan.Zero;
+        using (var cts = new CancellationTokenSource(TestClient.DefaultTimeout))
+        {
+            await silent.ConnectAsync(server.WebSocketUri, cts.Token);
+            var connect = JsonSerializer.SerializeToUtf8Bytes(new { type = "connect", roomId = room.Id, secret = room.Secret, name = "silent" });
+            await silent.SendAsync(connect, WebSocketMessageType.Text, endOfMessage: true, cts.Token);
+        }
+
+        var joined = await observer.ExpectAsync("client_joined");
+        var silentId = joined.GetProperty("clientId").GetInt32();
+
+        var left = await observer.ExpectAsync("client_left", TimeSpan.FromSeconds(6));
+        Assert.Equal(silentId, left.GetProperty("clientId").GetInt32());
+        Assert.Equal("timeout", left.GetProperty("reason").GetString());
+        silent.Abort();
+    }
+
+    [Fact]
+    public async Task Client_that_keeps_reading_is_not_dropped()
+    {
+        await using var server = await RelayServer.StartAsync(("Relay:KeepAliveSeconds", "1"), ("Relay:ConnectTimeoutSeconds", "3"));
+        var room = await server.Api.CreateRoomAsync();
+        await using var first = await server.ConnectClientAsync(o => o.KeepAliveInterval = TimeSpan.Zero);
+        await using var second = await server.ConnectClientAsync(o => o.KeepAliveInterval = TimeSpan.Zero);
+        await first.JoinAsync(room.Id, room.Secret);
+        await second.JoinAsync(room.Id, room.Secret);
+        await first.ExpectAsync("client_joined");
+
+        // Three seconds: well past twice the ping interval.
+        await Lifecycle.WaitOneConnectTimeoutAsync(server, TimeSpan.FromSeconds(10));
+
+        await first.AssertNothingPendingAsync();
+        await second.AssertNothingPendingAsync();
+        Assert.True(Lifecycle.IsOpen(first));
+        Assert.True(Lifecycle.IsOpen(second));
+    }
+}

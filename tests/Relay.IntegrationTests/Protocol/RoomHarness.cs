@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Relay.IntegrationTests.Infrastructure;
+
+namespace Relay.IntegrationTests.Protocol;
+
+/// <summary>
+/// A room on a real server with clients seated in it. <see cref="JoinAsync"/> drains the `client_joined`
+/// every earlier member receives, so each test starts from quiet inboxes.
+/// </summary>
+public sealed class RoomHarness : IAsyncDisposable
+{
+    private readonly List<TestClient> _clients = [];
+    private readonly List<TestClient> _members = [];
+
+    private RoomHarness(RelayServer server, CreatedRoom room)
+    {
+        Server = server;
+        Room = room;
+    }
+
+    public RelayServer Server { get; }
+
+    public CreatedRoom Room { get; }
+
+    public string Id => Room.Id;
+
+    /// <summary>Every client this harness opened, in join order (kicked or departed ones included).</summary>
+    public IReadOnlyList<TestClient> Clients => _clients;
+
+    /// <summary>Creates a room with the given rules and seats <paramref name="clients"/> plain clients in it.</summary>
+    public static async Task<RoomHarness> CreateAsync(
+        RelayServer server, int clients, string protocol = "mesh", string hostAssignment = "first", int? maxClients = null)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var body = maxClients is { } max
+            ? JsonSerializer.Serialize(new { protocol, hostAssignment, maxClients = max })
+            : JsonSerializer.Serialize(new { protocol, hostAssignment });
+        var room = await server.Api.CreateRoomAsync(body);
+        var harness = new RoomHarness(server, room);
+        for (var i = 0; i < clients; i++)
+        {
+            await harness.JoinAsync();
+        }
+
+        return harness;
+    }
+
+    /// <summary>
+    /// Opens a client and joins it (with the join secret, or <paramref name="secret"/>); every member seated
+    /// before it must receive its `client_joined`, which is consumed here. A `host_changed` is left in place.
+    /// </summary>
+    public async Task<(TestClient Client, JsonElement Connected)> JoinWithAsync(string? secret = null, string? name = null)
+    {
+        var earlier = _members.ToList();
+        var client = await Server.ConnectClientAsync();
+        _clients.Add(client);
+        var connected = await client.JoinAsync(Room.Id, secret ?? Room.Secret, name ?? $"client-{_clients.Count}");
+        foreach (var member in earlier)
+        {
+            var joined = await member.ExpectAsync("client_joined");
+            Assert.Equal(client.ClientId, joined.GetProperty("clientId").GetInt32());
+        }
+
+        _members.Add(client);
+        return (client, connected);
+    }
+
+    /// <summary>Opens and joins a plain client; see <see cref="JoinWithAsync"/>.</summary>
+    public async Task<TestClient> JoinAsync(string? secret = null, string? name = null) =>
+        (await JoinWithAsync(secret, name)).Client;
+
+    public TestClient this[int index] => _clients[index];
+
+    /// <summary>GET the room: its status code.</summary>
+    public async Task<HttpStatusCode> GetStatusAsync()
+    {
+        using var response = await Server.Http.GetAsync(new Uri($"/v1/api/rooms/{Id}", UriKind.Relative));
+        return response.StatusCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
+
+}
+
+/// <summary>Assertions over the server's messages that several test classes share.</summary>
+public static class Expect
+{
+    /// <summary>The `type` of a server message.</summary>
+    public static string? TypeOf(JsonElement message) =>
+        message.TryGetProperty("type", out var type) ? type.GetString() : null;
+
+    /// <summary>`hostId` as an int, or null when it is JSON null.</summary>
+    public static int? HostIdOf(JsonElement message) =>
+        message.GetProperty("hostId").ValueKind == JsonValueKind.Null ? null : message.GetProperty("hostId").GetInt32();
+
+    /// <summary>The next message must be `host_changed` naming <paramref name="hostId"/> (null: no host).</summary>
+    public static async Task HostChangedAsync(TestClient client, int? hostId)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var changed = await client.ExpectAsync("host_changed");
+        Assert.Equal(hostId, HostIdOf(changed));
+    }
+
+    /// <summary>The next message must be `client_left` for <paramref name="clientId"/> with <paramref name="reason"/>.</summary>
+    public static async Task ClientLeftAsync(TestClient client, int clientId, string reason, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var left = await client.ExpectAsync("client_left", timeout);
+        Assert.Equal(clientId, left.GetProperty("clientId").GetInt32());
+        Assert.Equal(reason, left.GetProperty("reason").GetString());
+    }
+
+    /// <summary>The next message must be a text relay `message` from <paramref name="from"/> with exactly <paramref name="rawData"/>.</summary>
+    public static async Task MessageAsync(TestClient client, int from, string rawData)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var received = await client.ReceiveAsync();
+        Assert.True(received.IsText, $"expected a text message, got {received.Bytes.Length} binary bytes");
+        Assert.Equal("{\"type\":\"message\",\"from\":" + from + ",\"data\":" + rawData + "}", received.Text);
+    }
+
+    /// <summary>
+    /// Skips any `client_left` (the server may announce a departure first), then expects `room_closed` with
+    /// <paramref name="reason"/> and a close with <paramref name="closeCode"/>.
+    /// </summary>
+    public static async Task RoomClosedAsync(TestClient client, string reason, WebSocketCloseStatus closeCode, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var message = await client.ReceiveJsonAsync(timeout);
+        while (TypeOf(message) == "client_left")
+        {
+            message = await client.ReceiveJsonAsync(timeout);
+        }
+
+        Assert.True(TypeOf(message) == "room_closed", $"expected room_closed, got {message.GetRawText()}");
+        Assert.Equal(reason, message.GetProperty("reason").GetString());
+        var (status, description) = await client.WaitForCloseAsync(timeout);
+        Assert.True(status == closeCode, $"expected close {(int)closeCode}, got {(int?)status} {description}");
+    }
+
+    /// <summary>Expects `kicked` (with <paramref name="reason"/>, or any non-empty reason when null) and then close 4001.</summary>
+    public static async Task KickedAsync(TestClient client, string? reason)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var kicked = await client.ExpectAsync("kicked");
+        var actual = kicked.GetProperty("reason").GetString();
+        if (reason is null)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(actual), "kicked needs a default reason");
+        }
+        else
+        {
+            Assert.Equal(reason, actual);
+        }
+
+        var (status, description) = await client.WaitForCloseAsync();
+        Assert.True((int?)status == 4001, $"expected close 4001, got {(int?)status} {description}");
+    }
+
+    /// <summary>Expects a close with <paramref name="code"/>, ignoring messages that come before it.</summary>
+    public static async Task ClosedWithAsync(TestClient client, int code, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var (status, description) = await client.WaitForCloseAsync(timeout);
+        Assert.True((int?)status == code, $"expected close {code}, got {(int?)status} {description}");
+    }
+}
