@@ -11,6 +11,7 @@ namespace Relay.IntegrationTests.Hardening;
 /// while two healthy rooms exchange a counted stream. The server must answer every bad frame with an error
 /// (or close that connection), never crash, and deliver every healthy message, in order.
 /// </summary>
+[Collection(SoloCollection.Name)]
 public sealed class BadInputFuzzTests(ITestOutputHelper output)
 {
     private const int Fuzzers = 6;
@@ -117,7 +118,7 @@ public sealed class BadInputFuzzTests(ITestOutputHelper output)
                     Assert.True(replies > 0, $"no reply to hostile frame {i} of fuzzer {seed}: {Describe(bytes, type)}");
                     answered++;
                 }
-                catch (Exception ex) when (ex is WebSocketException || (ex is Xunit.Sdk.XunitException && client.Socket.State != WebSocketState.Open))
+                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException || (ex is Xunit.Sdk.XunitException && client.Socket.State != WebSocketState.Open))
                 {
                     // The server closed this connection (1007 invalid UTF-8, 1009 too big): a valid answer. Reconnect.
                     var (status, description) = await client.WaitForCloseAsync();

@@ -9,6 +9,7 @@ namespace Relay.IntegrationTests.Hardening;
 /// server. Afterwards nobody is left in a room, the emptied rooms expire, and managed memory is back near
 /// where it stood after warm-up.
 /// </summary>
+[Collection(SoloCollection.Name)]
 public sealed class SoakTests(ITestOutputHelper output)
 {
     private const int Rooms = 12;
