@@ -1,5 +1,9 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 using Relay.Application.Common;
 using Relay.Application.Common.Options;
@@ -61,21 +65,19 @@ internal sealed partial class WebSocketHandler(
             return;
         }
 
-        var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            KeepAliveInterval = keepAlive,
-            KeepAliveTimeout = _options.KeepAliveSeconds > 0 ? keepAlive : Timeout.InfiniteTimeSpan,
-        });
-
+        var lifetime = new ConnectionLifetime(context);
+        var (socket, stream) = await AcceptAsync(context, lifetime);
+        using var acceptedSocket = socket;
         var id = connections.NextId();
         using var transport = new WebSocketTransport(
             socket,
+            stream,
             id,
-            _options.SendQueue.MaxMessages,
-            _options.SendQueue.MaxBytes,
-            TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds),
-            CloseTimeout,
+            new TransportLimits(
+                _options.SendQueue.MaxMessages,
+                _options.SendQueue.MaxBytes,
+                TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds),
+                CloseTimeout),
             stats,
             timeProvider,
             logger);
@@ -93,6 +95,8 @@ internal sealed partial class WebSocketHandler(
         }
         finally
         {
+            lifetime.ReadFinished = true;
+
             // Leave the room first, so the others hear of it even if the close below takes a while.
             await dispatcher.HandleDisconnectAsync(session, timedOut, CancellationToken.None);
             transport.Close(CloseCodes.Normal, string.Empty);
@@ -103,6 +107,45 @@ internal sealed partial class WebSocketHandler(
             LogDisconnected(logger, id, timedOut, transport.CloseCode);
         }
     }
+
+    /// <summary>
+    /// Completes the WebSocket handshake. On HTTP/1.1 the server's WebSocket runs over a
+    /// <see cref="CoalescingStream"/>, so the writer loop can send a batch of frames in one write; elsewhere
+    /// (HTTP/2 WebSockets) it falls back to ASP.NET Core's accept and frame-by-frame sends.
+    /// </summary>
+    private async Task<(WebSocket Socket, CoalescingStream? Stream)> AcceptAsync(HttpContext context, ConnectionLifetime lifetime)
+    {
+        var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
+        var keepAliveTimeout = _options.KeepAliveSeconds > 0 ? keepAlive : Timeout.InfiniteTimeSpan;
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        if (upgrade is not { IsUpgradableRequest: true })
+        {
+            var accepted = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                KeepAliveInterval = keepAlive,
+                KeepAliveTimeout = keepAliveTimeout,
+            });
+            return (accepted, null);
+        }
+
+        var headers = context.Response.Headers;
+        headers.Connection = HeaderNames.Upgrade;
+        headers.Upgrade = "websocket";
+        headers.SecWebSocketAccept = AcceptKey(context.Request.Headers.SecWebSocketKey.ToString());
+        var opaque = await upgrade.UpgradeAsync();
+        var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed);
+        var socket = lifetime.Socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = keepAlive,
+            KeepAliveTimeout = keepAliveTimeout,
+        });
+        return (socket, stream);
+    }
+
+    /// <summary>RFC 6455: base64 of SHA-1 of the client's key and the protocol's GUID.</summary>
+    private static string AcceptKey(string key) =>
+        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key.Trim() + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
     /// <summary>Reads whole messages and dispatches them; returns true when the peer timed out.</summary>
     private async Task<bool> ReadLoopAsync(WebSocket socket, Session session, WebSocketTransport transport)
@@ -258,6 +301,32 @@ internal sealed partial class WebSocketHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} receive failed: {Error}")]
     private static partial void LogReceiveFailed(ILogger logger, long connectionId, WebSocketError error);
+}
+
+/// <summary>
+/// Aborts the HTTP connection when the WebSocket aborted itself (its keep-alive gave up on the peer) while
+/// the read loop was still waiting on it, so that the read ends at once. After the read loop has finished
+/// (a close or a protocol error, whose close frame must still reach the peer) it leaves the connection alone.
+/// </summary>
+internal sealed class ConnectionLifetime(HttpContext context)
+{
+    public WebSocket? Socket { get; set; }
+
+    private volatile bool _readFinished;
+
+    public bool ReadFinished
+    {
+        get => _readFinished;
+        set => _readFinished = value;
+    }
+
+    public void OnStreamDisposed()
+    {
+        if (!ReadFinished && Socket?.State == WebSocketState.Aborted)
+        {
+            context.Abort();
+        }
+    }
 }
 
 internal static class WebSocketEndpoint

@@ -1,22 +1,23 @@
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using Relay.Application.Common;
+using Relay.Domain.Rooms;
 using Relay.Domain.Sessions;
 
 namespace Relay.Api.Realtime;
 
 /// <summary>
-/// The WebSocket under a session: a bounded outbound queue (messages and bytes) drained by one writer
-/// loop, an orderly close that writes what is queued first, a close timeout after which the socket is
-/// aborted, and the connect timer. <see cref="TrySend"/> never blocks: a client whose queue overflows is
-/// closed with 4004 instead of slowing anyone else.
+/// The WebSocket under a session: a bounded outbound queue (messages and bytes) drained by one writer loop
+/// that takes everything queued at once and writes it as one coalesced batch, an orderly close that writes
+/// what is queued first, a close timeout after which the socket is aborted, and the connect timer.
+/// Enqueueing never blocks: a client whose queue overflows is closed with 4004 instead of slowing anyone.
 /// </summary>
 internal sealed partial class WebSocketTransport : ISessionTransport, IDisposable
 {
     private readonly WebSocket _socket;
-    private readonly Channel<OutboundFrame> _queue = Channel.CreateUnbounded<OutboundFrame>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false, AllowSynchronousContinuations = false });
-
+    private readonly CoalescingStream? _stream;
+    private readonly Lock _gate = new();
+    private readonly Queue<OutboundFrame> _queue = new();
+    private readonly SemaphoreSlim _wakeWriter = new(0, 1);
     private readonly int _maxMessages;
     private readonly long _maxBytes;
     private readonly TimeSpan _connectTimeout;
@@ -30,29 +31,35 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     private Session? _session;
     private int _queuedMessages;
     private long _queuedBytes;
-    private int _closing;
-    private volatile bool _discardQueue;
+    private bool _writerWaiting;
+    private volatile bool _closing;
     private ushort _closeCode;
     private string _closeReason = string.Empty;
 
+    /// <param name="socket">The accepted WebSocket.</param>
+    /// <param name="stream">The coalescing stream under <paramref name="socket"/>, or null to send frame by frame.</param>
+    /// <param name="connectionId">Server-wide connection id, for logs.</param>
+    /// <param name="limits">Send queue limits, connect and close timeouts.</param>
+    /// <param name="stats">Counters.</param>
+    /// <param name="timeProvider">Clock for the timers.</param>
+    /// <param name="logger">Logger.</param>
     public WebSocketTransport(
         WebSocket socket,
+        CoalescingStream? stream,
         long connectionId,
-        int maxMessages,
-        long maxBytes,
-        TimeSpan connectTimeout,
-        TimeSpan closeTimeout,
+        TransportLimits limits,
         RelayStats stats,
         TimeProvider timeProvider,
         ILogger logger)
     {
         _socket = socket;
-        _stats = stats;
+        _stream = stream;
         ConnectionId = connectionId;
-        _maxMessages = maxMessages;
-        _maxBytes = maxBytes;
-        _connectTimeout = connectTimeout;
-        _closeTimeout = closeTimeout;
+        _maxMessages = limits.MaxQueuedMessages;
+        _maxBytes = limits.MaxQueuedBytes;
+        _connectTimeout = limits.ConnectTimeout;
+        _closeTimeout = limits.CloseTimeout;
+        _stats = stats;
         _timeProvider = timeProvider;
         _logger = logger;
         _connectTimer = timeProvider.CreateTimer(static s => ((WebSocketTransport)s!).OnConnectTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -63,10 +70,10 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     /// <summary>Cancelled when the socket is aborted (close timeout, shutdown, or a failed write).</summary>
     public CancellationToken Aborted => _aborted.Token;
 
-    public bool IsClosing => Volatile.Read(ref _closing) != 0;
+    public bool IsClosing => _closing;
 
     /// <summary>The close code the server chose, or 0 when the server has not closed.</summary>
-    public ushort CloseCode => IsClosing ? _closeCode : (ushort)0;
+    public ushort CloseCode => _closing ? _closeCode : (ushort)0;
 
     public void Start(Session session)
     {
@@ -74,73 +81,73 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         _connectTimer.Change(_connectTimeout, Timeout.InfiniteTimeSpan);
     }
 
-    public bool TrySend(OutboundFrame frame)
-    {
-        ArgumentNullException.ThrowIfNull(frame);
-        if (IsClosing)
-        {
-            _stats.RecordDrop();
-            return false;
-        }
+    public bool TrySend(OutboundFrame frame) => Enqueue(frame, null, null);
 
-        var messages = Interlocked.Increment(ref _queuedMessages);
-        var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
-        if (messages > _maxMessages || bytes > _maxBytes)
-        {
-            Dequeued(frame.Length);
-            _stats.RecordDrop();
-            _stats.RecordSlowConsumerClose();
-            LogSlowConsumer(_logger, ConnectionId, messages, bytes);
-            Close(CloseCodes.SlowConsumer, "slow consumer", discardQueued: true);
-            return false;
-        }
-
-        frame.AddReference();
-        if (_queue.Writer.TryWrite(frame))
-        {
-            return true;
-        }
-
-        Dequeued(frame.Length);
-        frame.Release();
-        _stats.RecordDrop();
-        return false;
-    }
+    public bool TrySend(OutboundFrame frame, Session member, Room room) => Enqueue(frame, member, room);
 
     public void Close(ushort code, string reason) => Close(code, reason, discardQueued: false);
 
     public void OnLeftRoom()
     {
-        if (!IsClosing)
+        // A barrier: a relay that checked membership under the gate has finished queueing before anything
+        // about the departure (left, room_closed) can be queued behind it.
+        lock (_gate)
+        {
+        }
+
+        if (!_closing)
         {
             _connectTimer.Change(_connectTimeout, Timeout.InfiniteTimeSpan);
         }
     }
 
-    /// <summary>Writes queued frames until the queue completes (a close), then sends the close frame.</summary>
+    /// <summary>
+    /// Writes queued frames, a whole queue's worth per batch, until the transport closes; then sends the close
+    /// frame. Runs once per connection.
+    /// </summary>
     public async Task RunWriterAsync()
     {
-        var reader = _queue.Reader;
+        var batch = new List<OutboundFrame>();
         try
         {
-            while (await reader.WaitToReadAsync(_aborted.Token))
+            while (true)
             {
-                while (reader.TryRead(out var frame))
+                bool wait;
+                lock (_gate)
                 {
-                    try
+                    while (_queue.TryDequeue(out var frame))
                     {
-                        if (!_discardQueue)
-                        {
-                            var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-                            await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
-                            _stats.RecordSent(frame.Length);
-                        }
+                        batch.Add(frame);
                     }
-                    finally
+
+                    _queuedMessages = 0;
+                    _queuedBytes = 0;
+                    wait = batch.Count == 0 && !_closing;
+                    _writerWaiting = wait;
+                    if (batch.Count == 0 && _closing)
                     {
-                        Dequeued(frame.Length);
+                        break;
+                    }
+                }
+
+                if (wait)
+                {
+                    await _wakeWriter.WaitAsync(_aborted.Token);
+                    continue;
+                }
+
+                try
+                {
+                    await WriteBatchAsync(batch);
+                }
+                finally
+                {
+                    foreach (var frame in batch)
+                    {
                         frame.Release();
                     }
+
+                    batch.Clear();
                 }
             }
 
@@ -156,18 +163,18 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         }
         finally
         {
-            while (reader.TryRead(out var frame))
-            {
-                Dequeued(frame.Length);
-                frame.Release();
-            }
+            ReleaseQueued();
         }
     }
 
     /// <summary>Aborts the socket: pending reads and writes end at once.</summary>
     public void Abort()
     {
-        _queue.Writer.TryComplete();
+        lock (_gate)
+        {
+            _closing = true;
+        }
+
         try
         {
             _aborted.Cancel();
@@ -182,36 +189,138 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         _connectTimer.Dispose();
         _closeTimer?.Dispose();
         _aborted.Dispose();
+        _wakeWriter.Dispose();
+    }
+
+    private bool Enqueue(OutboundFrame frame, Session? member, Room? room)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        bool overflow;
+        bool wake;
+        int messages;
+        long bytes;
+        lock (_gate)
+        {
+            if (_closing)
+            {
+                _stats.RecordDrop();
+                return false;
+            }
+
+            if (member is not null && !ReferenceEquals(member.Room, room))
+            {
+                return false;
+            }
+
+            messages = _queuedMessages + 1;
+            bytes = _queuedBytes + frame.Length;
+            overflow = messages > _maxMessages || bytes > _maxBytes;
+            wake = false;
+            if (!overflow)
+            {
+                frame.AddReference();
+                _queue.Enqueue(frame);
+                _queuedMessages = messages;
+                _queuedBytes = bytes;
+                wake = _writerWaiting;
+                _writerWaiting = false;
+            }
+        }
+
+        if (overflow)
+        {
+            _stats.RecordDrop();
+            _stats.RecordSlowConsumerClose();
+            LogSlowConsumer(_logger, ConnectionId, messages, bytes);
+            Close(CloseCodes.SlowConsumer, "slow consumer", discardQueued: true);
+            return false;
+        }
+
+        if (wake)
+        {
+            _wakeWriter.Release();
+        }
+
+        return true;
+    }
+
+    private async ValueTask WriteBatchAsync(List<OutboundFrame> batch)
+    {
+        if (_stream is not null)
+        {
+            await _stream.WriteFramesAsync(batch, _aborted.Token);
+        }
+        else
+        {
+            foreach (var frame in batch)
+            {
+                var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+                await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
+            }
+        }
+
+        foreach (var frame in batch)
+        {
+            _stats.RecordSent(frame.Length);
+        }
     }
 
     private void Close(ushort code, string reason, bool discardQueued)
     {
-        if (Interlocked.CompareExchange(ref _closing, 1, 0) != 0)
+        bool wake;
+        lock (_gate)
         {
-            return;
+            if (_closing)
+            {
+                return;
+            }
+
+            _closing = true;
+            _closeCode = code;
+            _closeReason = reason.Length > 120 ? reason[..120] : reason;
+            if (discardQueued)
+            {
+                ReleaseQueuedLocked();
+            }
+
+            wake = _writerWaiting;
+            _writerWaiting = false;
         }
 
-        _closeCode = code;
-        _closeReason = reason.Length > 120 ? reason[..120] : reason;
-        _discardQueue = discardQueued;
         _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _closeTimer = _timeProvider.CreateTimer(static s => ((WebSocketTransport)s!).Abort(), this, _closeTimeout, Timeout.InfiniteTimeSpan);
-        _queue.Writer.TryComplete();
+        if (wake)
+        {
+            _wakeWriter.Release();
+        }
+    }
+
+    private void ReleaseQueued()
+    {
+        lock (_gate)
+        {
+            ReleaseQueuedLocked();
+        }
+    }
+
+    private void ReleaseQueuedLocked()
+    {
+        while (_queue.TryDequeue(out var frame))
+        {
+            frame.Release();
+        }
+
+        _queuedMessages = 0;
+        _queuedBytes = 0;
     }
 
     private void OnConnectTimer()
     {
-        if (_session is { Room: null } && !IsClosing)
+        if (_session is { Room: null } && !_closing)
         {
             LogConnectTimeout(_logger, ConnectionId);
             Close(CloseCodes.ConnectTimeout, "connect timeout");
         }
-    }
-
-    private void Dequeued(int bytes)
-    {
-        Interlocked.Decrement(ref _queuedMessages);
-        Interlocked.Add(ref _queuedBytes, -bytes);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId} is a slow consumer ({Messages} messages, {Bytes} bytes queued): closing with 4004")]
@@ -220,3 +329,6 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} sent no connect in time: closing with 4002")]
     private static partial void LogConnectTimeout(ILogger logger, long connectionId);
 }
+
+/// <summary>A connection's send-queue limits and timeouts.</summary>
+internal readonly record struct TransportLimits(int MaxQueuedMessages, long MaxQueuedBytes, TimeSpan ConnectTimeout, TimeSpan CloseTimeout);

@@ -51,7 +51,7 @@ public sealed class Session
     /// Queues a relayed frame only while the session is still in <paramref name="room"/>: a relay that read
     /// the member list just before the session left does not reach it after its `left` or `room_closed`.
     /// </summary>
-    public bool TrySendInRoom(Room room, OutboundFrame frame) => ReferenceEquals(Room, room) && _transport.TrySend(frame);
+    public bool TrySendInRoom(Room room, OutboundFrame frame) => _transport.TrySend(frame, this, room);
 
     public void Close(ushort code, string reason) => _transport.Close(code, reason);
 

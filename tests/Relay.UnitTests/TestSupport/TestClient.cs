@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using NSubstitute;
+using Relay.Domain.Rooms;
 using Relay.Domain.Sessions;
 
 namespace Relay.UnitTests.TestSupport;
@@ -37,6 +38,8 @@ internal sealed class TestClient
     {
         Transport = Substitute.For<ISessionTransport>();
         Transport.TrySend(Arg.Any<OutboundFrame>()).Returns(call => Record(call.Arg<OutboundFrame>()));
+        Transport.TrySend(Arg.Any<OutboundFrame>(), Arg.Any<Session>(), Arg.Any<Room>()).Returns(call =>
+            ReferenceEquals(call.Arg<Session>().Room, call.Arg<Room>()) && Record(call.Arg<OutboundFrame>()));
         Session = new Session(Transport, Interlocked.Increment(ref s_connectionIds), openedAt ?? ManualTimeProvider.Epoch);
     }
 

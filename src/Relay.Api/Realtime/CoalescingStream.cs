@@ -1,0 +1,141 @@
+using System.Buffers;
+using Relay.Domain.Sessions;
+
+namespace Relay.Api.Realtime;
+
+/// <summary>
+/// The upgraded connection's stream under the server's WebSocket. Reads pass straight through; every write
+/// (the WebSocket's own control frames, and the writer loop's batches) goes through one lock, so frames never
+/// interleave. <see cref="WriteFramesAsync"/> copies a batch of pre-encoded frames into one buffer and hands
+/// the socket a single write for all of them, where sending each message on its own would cost a write and
+/// a flush per frame. The WebSocket disposes it when it ends; <paramref name="onDispose"/> then lets the owner
+/// abort the connection if the WebSocket was aborted (a keep-alive timeout), so that a pending read ends at
+/// once; Kestrel's own stream does nothing on dispose, since it cannot tell an abort from a graceful close.
+/// </summary>
+internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
+{
+    /// <summary>How many bytes one coalesced write carries at most.</summary>
+    public const int ChunkBytes = 32 * 1024;
+
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    /// <summary>Writes the frames' wire bytes in as few writes as fit in <see cref="ChunkBytes"/> chunks.</summary>
+    public async ValueTask WriteFramesAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        byte[]? chunk = null;
+        try
+        {
+            var used = 0;
+            for (var i = 0; i < frames.Count; i++)
+            {
+                var wire = frames[i].WireMemory;
+                if (wire.Length >= ChunkBytes)
+                {
+                    if (used > 0)
+                    {
+                        await inner.WriteAsync(chunk.AsMemory(0, used), cancellationToken);
+                        used = 0;
+                    }
+
+                    await inner.WriteAsync(wire, cancellationToken);
+                    continue;
+                }
+
+                chunk ??= ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                if (used + wire.Length > chunk.Length)
+                {
+                    await inner.WriteAsync(chunk.AsMemory(0, used), cancellationToken);
+                    used = 0;
+                }
+
+                wire.Span.CopyTo(chunk.AsSpan(used));
+                used += wire.Length;
+            }
+
+            if (used > 0)
+            {
+                await inner.WriteAsync(chunk.AsMemory(0, used), cancellationToken);
+            }
+        }
+        finally
+        {
+            if (chunk is not null)
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+
+            _writeLock.Release();
+        }
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.ReadAsync(buffer, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        _writeLock.Wait();
+        try
+        {
+            inner.Write(buffer, offset, count);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override void Flush() => inner.Flush();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+            onDispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
