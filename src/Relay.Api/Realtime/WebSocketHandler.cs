@@ -152,82 +152,79 @@ internal sealed partial class WebSocketHandler(
     {
         var max = _options.MaxMessageBytes;
         var limiter = new ClientRateLimiter(_options.RateLimit, timeProvider);
-        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        byte[]? buffer = null;
         var count = 0;
         var tooBig = false;
         try
         {
             while (true)
             {
-                if (count == buffer.Length)
+                ValueWebSocketReceiveResult result;
+                if (buffer is null)
                 {
-                    if (count > max)
+                    // Between messages, wait with a zero-byte read: an idle connection holds no buffer.
+                    result = await socket.ReceiveAsync(Memory<byte>.Empty, transport.Aborted);
+                    if (result.MessageType == WebSocketMessageType.Close)
                     {
-                        // Over the limit: close with 1009 and discard the rest of the message.
-                        if (!tooBig)
+                        transport.Close(CloseCodes.Normal, string.Empty);
+                        return false;
+                    }
+
+                    if (!result.EndOfMessage)
+                    {
+                        buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+                        continue;
+                    }
+
+                    // An empty message: nothing to read.
+                }
+                else
+                {
+                    if (count == buffer.Length)
+                    {
+                        if (count > max)
                         {
-                            tooBig = true;
-                            LogMessageTooBig(logger, transport.ConnectionId, max);
-                            transport.Close(CloseCodes.MessageTooBig, "message too big");
+                            // Over the limit (already closing with 1009): discard the rest of the message.
+                            count = 0;
                         }
-
-                        count = 0;
+                        else
+                        {
+                            buffer = Grow(buffer, count, Math.Min(buffer.Length * 2, max + 1));
+                        }
                     }
-                    else
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(count), transport.Aborted);
+                    if (result.MessageType == WebSocketMessageType.Close)
                     {
-                        buffer = Grow(buffer, count, Math.Min(buffer.Length * 2, max + 1));
+                        transport.Close(CloseCodes.Normal, string.Empty);
+                        return false;
                     }
-                }
 
-                var result = await socket.ReceiveAsync(buffer.AsMemory(count), transport.Aborted);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    transport.Close(CloseCodes.Normal, string.Empty);
-                    return false;
-                }
+                    count += result.Count;
+                    if (count > max && !tooBig)
+                    {
+                        tooBig = true;
+                        LogMessageTooBig(logger, transport.ConnectionId, max);
+                        transport.Close(CloseCodes.MessageTooBig, "message too big");
+                    }
 
-                count += result.Count;
-                if (count > max && !tooBig)
-                {
-                    tooBig = true;
-                    LogMessageTooBig(logger, transport.ConnectionId, max);
-                    transport.Close(CloseCodes.MessageTooBig, "message too big");
-                }
-
-                if (!result.EndOfMessage)
-                {
-                    continue;
+                    if (!result.EndOfMessage)
+                    {
+                        continue;
+                    }
                 }
 
                 if (!transport.IsClosing)
                 {
-                    var message = buffer.AsMemory(0, count);
-                    stats.RecordReceived(count);
-                    var decision = limiter.TryAcquire();
-                    if (decision == RateDecision.Abusive)
-                    {
-                        LogRateAbuse(logger, transport.ConnectionId);
-                        transport.Close(CloseCodes.PolicyViolation, "rate limit exceeded");
-                    }
-                    else if (decision == RateDecision.Limited)
-                    {
-                        dispatcher.RejectRateLimited(session, message, result.MessageType == WebSocketMessageType.Text);
-                    }
-                    else if (result.MessageType == WebSocketMessageType.Text)
-                    {
-                        await dispatcher.HandleTextAsync(session, message, transport.Aborted);
-                    }
-                    else
-                    {
-                        await dispatcher.HandleBinaryAsync(session, message, transport.Aborted);
-                    }
+                    var message = buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, count);
+                    await HandleMessageAsync(session, transport, limiter, message, result.MessageType == WebSocketMessageType.Text);
                 }
 
                 count = 0;
-                if (buffer.Length > InitialBufferBytes)
+                if (buffer is not null)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+                    buffer = null;
                 }
             }
         }
@@ -253,7 +250,37 @@ internal sealed partial class WebSocketHandler(
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>Counts, rate-limits and dispatches one whole message.</summary>
+    private async ValueTask HandleMessageAsync(Session session, WebSocketTransport transport, ClientRateLimiter limiter, ReadOnlyMemory<byte> message, bool isText)
+    {
+        stats.RecordReceived(message.Length);
+        switch (limiter.TryAcquire())
+        {
+            case RateDecision.Abusive:
+                LogRateAbuse(logger, transport.ConnectionId);
+                transport.Close(CloseCodes.PolicyViolation, "rate limit exceeded");
+                break;
+            case RateDecision.Limited:
+                dispatcher.RejectRateLimited(session, message, isText);
+                break;
+            default:
+                if (isText)
+                {
+                    await dispatcher.HandleTextAsync(session, message, transport.Aborted);
+                }
+                else
+                {
+                    await dispatcher.HandleBinaryAsync(session, message, transport.Aborted);
+                }
+
+                break;
         }
     }
 
