@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace Relay.LoadGen.Measurement;
+
+/// <summary>
+/// Records send-to-receive latency (microseconds) of messages sent within one measurement window into
+/// per-thread HdrHistograms, merged when the step ends. Messages sent outside the window (warm-up, the
+/// previous step) are ignored, so the count of recorded messages is also the delivered count for the window.
+/// </summary>
+public sealed class LatencyRecorder : IDisposable
+{
+    /// <summary>One minute, in microseconds: anything slower is recorded as one minute.</summary>
+    public const long HighestMicros = 60_000_000;
+
+    private readonly ThreadLocal<LongHistogram> _histograms = new(() => new LongHistogram(HighestMicros, 3), trackAllValues: true);
+    private long _windowStart = long.MaxValue;
+    private long _windowEnd = long.MinValue;
+    private readonly bool _binary;
+    private long _foreign;
+
+    /// <param name="binary">Whether payloads are binary (timestamp as 8 bytes) or JSON text strings.</param>
+    public LatencyRecorder(bool binary) => _binary = binary;
+
+    /// <summary>Messages that did not carry a readable timestamp.</summary>
+    public long Foreign => Interlocked.Read(ref _foreign);
+
+    /// <summary>Only messages sent in [start, end) (Stopwatch timestamps) are recorded.</summary>
+    public void SetWindow(long start, long end)
+    {
+        Volatile.Write(ref _windowEnd, end);
+        Volatile.Write(ref _windowStart, start);
+    }
+
+    /// <summary>The receive callback: reads the timestamp from the payload and records the latency.</summary>
+    public void OnMessage(ReadOnlyMemory<byte> payload, long arrived)
+    {
+        if (!Payloads.TryReadTimestamp(payload.Span, _binary, out var sent))
+        {
+            Interlocked.Increment(ref _foreign);
+            return;
+        }
+
+        if (sent < Volatile.Read(ref _windowStart) || sent >= Volatile.Read(ref _windowEnd))
+        {
+            return;
+        }
+
+        var micros = (arrived - sent) * 1_000_000 / Stopwatch.Frequency;
+        _histograms.Value!.RecordValue(Math.Clamp(micros, 0, HighestMicros));
+    }
+
+    /// <summary>Recorded messages so far (approximate while receivers are still running).</summary>
+    public long Count()
+    {
+        long total = 0;
+        foreach (var h in _histograms.Values)
+        {
+            total += h.TotalCount;
+        }
+
+        return total;
+    }
+
+    /// <summary>Merges the per-thread histograms.</summary>
+    public LongHistogram Merge()
+    {
+        var merged = new LongHistogram(HighestMicros, 3);
+        foreach (var h in _histograms.Values)
+        {
+            merged.Add(h);
+        }
+
+        return merged;
+    }
+
+    public static LatencySummary Summarize(HistogramBase histogram)
+    {
+        ArgumentNullException.ThrowIfNull(histogram);
+        if (histogram.TotalCount == 0)
+        {
+            return new LatencySummary();
+        }
+
+        static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
+        return new LatencySummary
+        {
+            Count = histogram.TotalCount,
+            P50Ms = Ms(histogram.GetValueAtPercentile(50)),
+            P90Ms = Ms(histogram.GetValueAtPercentile(90)),
+            P99Ms = Ms(histogram.GetValueAtPercentile(99)),
+            P999Ms = Ms(histogram.GetValueAtPercentile(99.9)),
+            MaxMs = Ms(histogram.GetMaxValue()),
+            MeanMs = Math.Round(histogram.GetMean() / 1000.0, 3),
+        };
+    }
+
+    public void Dispose() => _histograms.Dispose();
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Net;
+using Relay.LoadGen.Reporting;
+using Relay.LoadGen.Targets;
+using Relay.LoadGen.Workloads;
+
+namespace Relay.LoadGen;
+
+/// <summary>
+/// `Relay.LoadGen run ...` drives one target with one or more workloads and appends the results to a JSON file;
+/// `Relay.LoadGen report ...` turns a results file into docs/benchmarks.md's tables and the chart's data.
+/// </summary>
+internal static class Program
+{
+    private const string Usage = """
+        Relay.LoadGen run --target relay|signalr|node-ws --url http://127.0.0.1:PORT --workload w1[,w2,w3,w4]
+            [--preset full|quick|smoke] [--server-pid PID] [--out results.json] [--api-key KEY]
+            [--rooms N] [--clients N (per room)] [--rates 1,2,5,...] [--payload BYTES] [--mode text|binary]
+            [--duration S] [--warmup S] [--p99-limit-ms MS] [--no-stop]
+            [--connections N] [--concurrency N] [--hold S] [--sources 127.0.0.2,127.0.0.3|none]
+        Relay.LoadGen report --in results.json [--md docs/benchmarks.md] [--plot-data DIR] [--png docs/benchmarks-w1.png]
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        Dictionary<string, string> options;
+        try
+        {
+            options = ParseOptions(args.AsSpan(1));
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Usage);
+            return 2;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        try
+        {
+            return args[0] switch
+            {
+                "run" => await RunAsync(options, cancel.Token),
+                "report" => Report.Run(options),
+                _ => throw new ArgumentException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Usage);
+            return 2;
+        }
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string> o, CancellationToken cancellationToken)
+    {
+        var targetName = Required(o, "target");
+        var url = new Uri(Required(o, "url"));
+        var preset = o.GetValueOrDefault("preset", "full");
+        var outPath = o.GetValueOrDefault("out");
+        var workloads = Required(o, "workload").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var document = outPath is not null && File.Exists(outPath) ? ResultsDocument.Load(outPath) : new ResultsDocument { Preset = preset };
+        var failed = false;
+
+        await using var target = TargetFactory.Create(targetName, url, o.GetValueOrDefault("api-key"));
+        foreach (var id in workloads)
+        {
+            var options = Apply(WorkloadOptions.For(id, preset), o);
+            Console.WriteLine($"== {target.Name} {id.ToUpperInvariant()} ({preset}) against {url}");
+            WorkloadResult result;
+            try
+            {
+                result = await Workload.Create(id).RunAsync(target, options, Console.Out, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Console.WriteLine($"[{target.Name} {id}] FAILED: {ex.GetType().Name}: {ex.Message}");
+                result = new WorkloadResult { Target = target.Name, Workload = id, Parameters = options.Describe(id), Failure = $"{ex.GetType().Name}: {ex.Message}" };
+            }
+
+            failed |= result.Failure is not null;
+            document.Runs.Add(result);
+            if (outPath is not null)
+            {
+                document.Save(outPath);
+            }
+        }
+
+        return failed ? 1 : 0;
+    }
+
+    private static WorkloadOptions Apply(WorkloadOptions d, Dictionary<string, string> o)
+    {
+        static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
+        static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
+        var sources = o.GetValueOrDefault("sources");
+        return d with
+        {
+            Rooms = o.TryGetValue("rooms", out var rooms) ? I(rooms) : d.Rooms,
+            ClientsPerRoom = o.TryGetValue("clients", out var clients) ? I(clients) : d.ClientsPerRoom,
+            Rates = o.TryGetValue("rates", out var rates) ? [.. rates.Split(',').Select(D)] : d.Rates,
+            PayloadBytes = o.TryGetValue("payload", out var payload) ? I(payload) : d.PayloadBytes,
+            Binary = o.TryGetValue("mode", out var mode) ? mode switch
+            {
+                "binary" => true,
+                "text" => false,
+                _ => throw new ArgumentException("--mode is text or binary"),
+            } : d.Binary,
+            Duration = o.TryGetValue("duration", out var duration) ? TimeSpan.FromSeconds(D(duration)) : d.Duration,
+            WarmUp = o.TryGetValue("warmup", out var warmUp) ? TimeSpan.FromSeconds(D(warmUp)) : d.WarmUp,
+            P99LimitMs = o.TryGetValue("p99-limit-ms", out var limit) ? D(limit) : d.P99LimitMs,
+            StopAtLimit = !o.ContainsKey("no-stop") && d.StopAtLimit,
+            Connections = o.TryGetValue("connections", out var connections) ? I(connections) : d.Connections,
+            Concurrency = o.TryGetValue("concurrency", out var concurrency) ? I(concurrency) : d.Concurrency,
+            Hold = o.TryGetValue("hold", out var hold) ? TimeSpan.FromSeconds(D(hold)) : d.Hold,
+            SourceAddresses = sources is null ? d.SourceAddresses
+                : sources == "none" ? []
+                : [.. sources.Split(',').Select(IPAddress.Parse)],
+            ServerPid = o.TryGetValue("server-pid", out var pid) ? I(pid) : d.ServerPid,
+        };
+    }
+
+    private static Dictionary<string, string> ParseOptions(ReadOnlySpan<string> args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"unexpected argument '{args[i]}'");
+            }
+
+            var name = args[i][2..];
+            var flag = name is "no-stop";
+            options[name] = flag ? "true" : i + 1 < args.Length ? args[++i] : throw new ArgumentException($"--{name} needs a value");
+        }
+
+        return options;
+    }
+
+    private static string Required(Dictionary<string, string> o, string name) =>
+        o.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required");
+}

@@ -1,0 +1,403 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Relay.LoadGen.Measurement;
+using Relay.LoadGen.Targets;
+
+namespace Relay.LoadGen.Workloads;
+
+/// <summary>
+/// W1 and W2: connects rooms x clients, then for each per-client rate runs a warm-up and a measured window.
+/// A few pacer tasks (each owning a share of the clients) wake every <see cref="Tick"/> and send the number of
+/// broadcasts that are due, round robin over their clients; a client whose previous send has not completed
+/// is skipped (counted), so no slow socket ever holds up the run. Only messages sent inside the window are
+/// counted and timed; after the window the runner waits for them to drain.
+/// </summary>
+public static class ThroughputRunner
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan DrainQuiet = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan DrainMax = TimeSpan.FromSeconds(5);
+
+    public static async Task<WorkloadResult> RunAsync(string id, ITarget target, WorkloadOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        var result = new WorkloadResult { Target = target.Name, Workload = id, Parameters = options.Describe(id), Steps = [] };
+        var started = Stopwatch.GetTimestamp();
+        var total = options.Rooms * options.ClientsPerRoom;
+        var router = new Router();
+        var rooms = await Clients.CreateRoomsAsync(target, options.Rooms, options.ClientsPerRoom, cancellationToken);
+        var errors = new ConcurrentQueue<string>();
+        var clients = await Clients.ConnectAsync(
+            target, rooms, total, options.ClientsPerRoom, options.SourceAddresses, options.Concurrency, _ => router.OnMessage, errors, null, cancellationToken);
+        try
+        {
+            var joined = clients.Count(c => c is not null);
+            log.WriteLine($"[{target.Name} {id}] {joined}/{total} clients joined {options.Rooms} room(s) in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+            if (joined < total)
+            {
+                result.Failure = $"{total - joined} of {total} clients could not join: {errors.FirstOrDefault()}";
+                if (joined == 0)
+                {
+                    return result;
+                }
+            }
+
+            var slots = BuildSlots(clients, options);
+
+            // Priming, not measured: JIT, tiering and pools of both sides warm up at the first rate.
+            var prime = options.Prime ?? TimeSpan.FromSeconds(Math.Max(1, options.WarmUp.TotalSeconds * 2));
+            if (prime > TimeSpan.Zero)
+            {
+                await RunStepAsync(slots, options.Rates[0], options with { WarmUp = TimeSpan.Zero, Duration = prime, ServerPid = null }, router, cancellationToken);
+                log.WriteLine($"[{target.Name} {id}] primed for {prime.TotalSeconds} s at {options.Rates[0]} msgs/s per client");
+            }
+
+            log.WriteLine(StepHeader);
+            StepResult? previous = null;
+            var overLimit = 0;
+            foreach (var rate in options.Rates)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var step = await RunStepAsync(slots, rate, options, router, cancellationToken);
+                result.Steps.Add(step);
+                log.WriteLine(FormatStep(step));
+                if (step.WithinLimits && (result.Sustainable is null || step.DeliveredPerSecond > result.Sustainable.DeliveredPerSecond))
+                {
+                    result.Sustainable = step;
+                }
+
+                overLimit = step.Latency.P99Ms > options.P99LimitMs ? overLimit + 1 : 0;
+                if (options.StopAtLimit && ShouldStop(step, previous, overLimit, options, out var why))
+                {
+                    log.WriteLine($"[{target.Name} {id}] stop: {why}");
+                    break;
+                }
+
+                previous = previous is null || step.DeliveredPerSecond > previous.DeliveredPerSecond ? step : previous;
+            }
+
+            log.WriteLine(result.Sustainable is null
+                ? $"[{target.Name} {id}] no step met p99 <= {options.P99LimitMs} ms with >= {options.MinDeliveredRatio:P1} delivered"
+                : $"[{target.Name} {id}] sustainable: {result.Sustainable.DeliveredPerSecond:N0} delivered msgs/s (p99 {result.Sustainable.Latency.P99Ms} ms at {result.Sustainable.RatePerClient} msgs/s per client)");
+            return result;
+        }
+        finally
+        {
+            await Clients.DisposeAllAsync(clients);
+            result.Seconds = Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
+        }
+    }
+
+    public static string StepHeader =>
+        $"{"rate/cl",8} {"sent/s",10} {"offered/s",11} {"delivered/s",12} {"deliv%",7} {"p50 ms",8} {"p99 ms",8} {"p99.9 ms",9} {"errors",6} {"drops",8} {"skipped",8} {"srv cpu%",8} {"srv MiB",8} {"gen cpu%",8}";
+
+    public static string FormatStep(StepResult s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{s.RatePerClient,8:0.##} {s.SentPerSecond,10:N0} {s.ExpectedPerSecond,11:N0} {s.DeliveredPerSecond,12:N0} {s.DeliveredRatio * 100,7:0.00} {s.Latency.P50Ms,8:0.00} {s.Latency.P99Ms,8:0.00} {s.Latency.P999Ms,9:0.00} {s.Errors,6} {s.Drops,8} {s.SendsSkipped,8} {s.Server.CpuPercent,8:0} {s.Server.MaxRssMiB,8:0} {s.LoadGen.CpuPercent,8:0}{(s.WithinLimits ? string.Empty : "  *")}");
+    }
+
+    /// <summary>
+    /// Stop once p99 is over the limit for two steps in a row (or far over it once: one outlier step, e.g. a
+    /// GC or a scheduler hiccup on a shared machine, does not end the series), most messages are lost, or the
+    /// delivered rate stops growing.
+    /// </summary>
+    private static bool ShouldStop(StepResult step, StepResult? best, int overLimit, WorkloadOptions options, out string why)
+    {
+        if (overLimit >= 2 || step.Latency.P99Ms > options.P99LimitMs * 10)
+        {
+            why = $"p99 {step.Latency.P99Ms} ms > {options.P99LimitMs} ms";
+            return true;
+        }
+
+        if (step.DeliveredRatio < 0.9)
+        {
+            why = $"only {step.DeliveredRatio:P1} delivered";
+            return true;
+        }
+
+        if (best is not null && step.DeliveredPerSecond < best.DeliveredPerSecond * 1.05)
+        {
+            why = $"delivered rate stopped growing ({step.DeliveredPerSecond:N0}/s after {best.DeliveredPerSecond:N0}/s)";
+            return true;
+        }
+
+        why = string.Empty;
+        return false;
+    }
+
+    private static Slot[] BuildSlots(IBenchClient?[] clients, WorkloadOptions options)
+    {
+        var slots = new List<Slot>();
+        for (var room = 0; room < options.Rooms; room++)
+        {
+            var members = Enumerable.Range(room * options.ClientsPerRoom, options.ClientsPerRoom).Select(i => clients[i]).OfType<IBenchClient>().ToList();
+            foreach (var member in members)
+            {
+                slots.Add(new Slot(member, Payloads.Create(options.PayloadBytes, options.Binary), members.Count - 1));
+            }
+        }
+
+        return [.. slots];
+    }
+
+    private static async Task<StepResult> RunStepAsync(Slot[] slots, double rate, WorkloadOptions options, Router router, CancellationToken cancellationToken)
+    {
+        using var recorder = new LatencyRecorder(options.Binary);
+        var frequency = (double)Stopwatch.Frequency;
+        var begin = Stopwatch.GetTimestamp() + (long)(0.05 * frequency);
+        var windowStart = begin + (long)(options.WarmUp.TotalSeconds * frequency);
+        var windowEnd = windowStart + (long)(options.Duration.TotalSeconds * frequency);
+        recorder.SetWindow(windowStart, windowEnd);
+        router.Current = recorder;
+        var errorsBefore = slots.Sum(s => (long)s.Client.Errors);
+
+        var pacerCount = Math.Clamp(slots.Length / 50, 1, 4);
+        var pacers = Enumerable.Range(0, pacerCount)
+            .Select(p => new Pacer([.. slots.Where((_, i) => i % pacerCount == p)], options.Binary))
+            .ToArray();
+        var running = pacers.Select(p => Task.Run(() => p.RunAsync(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken)).ToArray();
+
+        var server = new ProcessSampler(options.ServerPid);
+        var self = ProcessSampler.Self();
+        await DelayUntil(windowStart, cancellationToken);
+        server.Start();
+        self.Start();
+        await DelayUntil(windowEnd, cancellationToken);
+        var serverSample = await server.StopAsync();
+        var selfSample = await self.StopAsync();
+        await Task.WhenAll(running);
+
+        long sent = 0, expected = 0, skipped = 0, sendErrors = 0;
+        foreach (var p in pacers)
+        {
+            sent += p.SentInWindow;
+            expected += p.ExpectedInWindow;
+            skipped += p.SkippedInWindow;
+            sendErrors += p.SendErrors;
+        }
+
+        // Drain: wait until everything sent in the window arrived, or arrivals stop for a while.
+        var drainStarted = Stopwatch.GetTimestamp();
+        var last = -1L;
+        var lastChange = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(drainStarted) < DrainMax)
+        {
+            var count = recorder.Count();
+            if (count >= expected)
+            {
+                break;
+            }
+
+            if (count != last)
+            {
+                last = count;
+                lastChange = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(lastChange) > DrainQuiet)
+            {
+                break;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        recorder.SetWindow(long.MaxValue, long.MinValue);
+        await Task.Delay(20, cancellationToken);
+        var pending = slots.Select(s => s.Pending).OfType<Task>().ToArray();
+        if (pending.Length > 0)
+        {
+            try
+            {
+                await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+            {
+                // A failed or stuck send is counted when its client is next used.
+            }
+        }
+
+        var histogram = recorder.Merge();
+        var seconds = options.Duration.TotalSeconds;
+        var delivered = histogram.TotalCount;
+        var errors = slots.Sum(s => (long)s.Client.Errors) - errorsBefore + sendErrors;
+        var step = new StepResult
+        {
+            RatePerClient = rate,
+            Clients = slots.Length,
+            Seconds = seconds,
+            SentPerSecond = Math.Round(sent / seconds, 1),
+            ExpectedPerSecond = Math.Round(expected / seconds, 1),
+            DeliveredPerSecond = Math.Round(delivered / seconds, 1),
+            Expected = expected,
+            Delivered = delivered,
+            Drops = Math.Max(0, expected - delivered),
+            DeliveredRatio = expected == 0 ? 0 : Math.Round((double)delivered / expected, 5),
+            SendsSkipped = skipped,
+            Errors = errors,
+            Latency = LatencyRecorder.Summarize(histogram),
+            Server = serverSample,
+            LoadGen = selfSample,
+        };
+        step.WithinLimits = expected > 0 && step.Latency.P99Ms <= options.P99LimitMs && step.DeliveredRatio >= options.MinDeliveredRatio;
+        return step;
+    }
+
+    private static async Task DelayUntil(long timestamp, CancellationToken cancellationToken)
+    {
+        var wait = timestamp - Stopwatch.GetTimestamp();
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency), cancellationToken);
+        }
+    }
+
+    /// <summary>Sends every client's relayed messages to the current step's recorder.</summary>
+    private sealed class Router
+    {
+        private LatencyRecorder? _current;
+
+        public LatencyRecorder? Current
+        {
+            get => Volatile.Read(ref _current);
+            set => Volatile.Write(ref _current, value);
+        }
+
+        public void OnMessage(ReadOnlyMemory<byte> payload, long arrived) => Current?.OnMessage(payload, arrived);
+    }
+
+    private sealed class Slot(IBenchClient client, byte[] payload, int recipients)
+    {
+        public IBenchClient Client { get; } = client;
+
+        public byte[] Payload { get; } = payload;
+
+        public int Recipients { get; } = recipients;
+
+        public Task? Pending { get; set; }
+
+        public bool Dead { get; set; }
+    }
+
+    /// <summary>Sends a share of the clients' broadcasts at the step's rate, one coarse tick at a time.</summary>
+    private sealed class Pacer(Slot[] slots, bool binary)
+    {
+        public long SentInWindow { get; private set; }
+
+        public long ExpectedInWindow { get; private set; }
+
+        public long SkippedInWindow { get; private set; }
+
+        public long SendErrors { get; private set; }
+
+        public async Task RunAsync(double ratePerClient, long begin, long windowStart, long windowEnd, CancellationToken cancellationToken)
+        {
+            if (slots.Length == 0 || ratePerClient <= 0)
+            {
+                return;
+            }
+
+            await DelayUntil(begin, cancellationToken);
+            var perSecond = ratePerClient * slots.Length;
+            var maxCatchUp = Math.Max(1, (long)(perSecond * 0.2));
+            var frequency = (double)Stopwatch.Frequency;
+            var start = Stopwatch.GetTimestamp();
+            long issued = 0;
+            var next = 0;
+            using var timer = new PeriodicTimer(Tick);
+            while (true)
+            {
+                var now = Stopwatch.GetTimestamp();
+                if (now >= windowEnd)
+                {
+                    return;
+                }
+
+                var due = (long)(perSecond * ((now - start) / frequency)) - issued;
+                if (due > maxCatchUp)
+                {
+                    // The pacer fell behind (a stalled machine): do not burst to catch up, count them as skipped.
+                    if (now >= windowStart)
+                    {
+                        SkippedInWindow += due - maxCatchUp;
+                    }
+
+                    issued += due - maxCatchUp;
+                    due = maxCatchUp;
+                }
+
+                for (var k = 0; k < due; k++)
+                {
+                    issued++;
+                    var slot = slots[next];
+                    next = next + 1 == slots.Length ? 0 : next + 1;
+                    var ts = Send(slot, cancellationToken);
+                    if (ts >= windowStart && ts < windowEnd)
+                    {
+                        SentInWindow++;
+                        ExpectedInWindow += slot.Recipients;
+                    }
+                    else if (ts < 0 && now >= windowStart && now < windowEnd)
+                    {
+                        SkippedInWindow++;
+                    }
+                }
+
+                await timer.WaitForNextTickAsync(cancellationToken);
+            }
+        }
+
+        /// <summary>Starts one broadcast; returns its timestamp, or -1 when the client was busy or dead.</summary>
+        private long Send(Slot slot, CancellationToken cancellationToken)
+        {
+            if (slot.Dead)
+            {
+                return -1;
+            }
+
+            if (slot.Pending is { } pending)
+            {
+                if (!pending.IsCompleted)
+                {
+                    return -1;
+                }
+
+                slot.Pending = null;
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    slot.Dead = true;
+                    SendErrors++;
+                    return -1;
+                }
+            }
+
+            var ts = Stopwatch.GetTimestamp();
+            Payloads.Stamp(slot.Payload, binary, ts);
+            try
+            {
+                var sending = slot.Client.BroadcastAsync(slot.Payload, binary, cancellationToken);
+                if (sending.IsCompletedSuccessfully)
+                {
+                    sending.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    slot.Pending = sending.AsTask();
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                slot.Dead = true;
+                SendErrors++;
+                return -1;
+            }
+
+            return ts;
+        }
+    }
+}
