@@ -15,7 +15,7 @@ namespace Relay.LoadGen.Workloads;
 /// </summary>
 public static class ThroughputRunner
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan DrainQuiet = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan DrainMax = TimeSpan.FromSeconds(5);
 

@@ -162,8 +162,10 @@ internal sealed partial class WebSocketHandler(
                 ValueWebSocketReceiveResult result;
                 if (buffer is null)
                 {
-                    // Between messages, wait with a zero-byte read: an idle connection holds no buffer.
-                    result = await socket.ReceiveAsync(Memory<byte>.Empty, transport.Aborted);
+                    // Between messages, wait with a zero-byte read: an idle connection holds no buffer. Reads take no
+                    // token (a pending one would hold a registration): closing and aborting end them through
+                    // WebSocketTransport.Abort, which aborts the socket.
+                    result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         transport.Close(CloseCodes.Normal, string.Empty);
@@ -193,7 +195,7 @@ internal sealed partial class WebSocketHandler(
                         }
                     }
 
-                    result = await socket.ReceiveAsync(buffer.AsMemory(count), transport.Aborted);
+                    result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         transport.Close(CloseCodes.Normal, string.Empty);
@@ -358,10 +360,16 @@ internal sealed class ConnectionLifetime(HttpContext context)
 
 internal static class WebSocketEndpoint
 {
-    public static IEndpointRouteBuilder MapRelayWebSocket(this IEndpointRouteBuilder endpoints)
+    public const string Path = "/v1/websocket";
+
+    /// <summary>`/v1/websocket` as its own pipeline branch: only the WebSocket middleware and the handler.</summary>
+    public static IApplicationBuilder MapRelayWebSocket(this IApplicationBuilder app)
     {
-        endpoints.Map("/v1/websocket", (HttpContext context, WebSocketHandler handler) => handler.HandleAsync(context))
-            .ExcludeFromDescription();
-        return endpoints;
+        var handler = app.ApplicationServices.GetRequiredService<WebSocketHandler>();
+        return app.Map(Path, branch =>
+        {
+            branch.UseWebSockets();
+            branch.Run(handler.HandleAsync);
+        });
     }
 }

@@ -17,7 +17,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     private readonly CoalescingStream? _stream;
     private readonly Lock _gate = new();
     private readonly Queue<OutboundFrame> _queue = new();
-    private readonly SemaphoreSlim _wakeWriter = new(0, 1);
+    private readonly WriterSignal _wakeWriter = new();
     private readonly int _maxMessages;
     private readonly long _maxBytes;
     private readonly TimeSpan _connectTimeout;
@@ -25,6 +25,9 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     private readonly RelayStats _stats;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+
+    /// <summary>Queues and batches that grew past this many frames are shrunk back once drained.</summary>
+    private const int TrimAbove = 16;
     private readonly CancellationTokenSource _aborted = new();
     private readonly ITimer _connectTimer;
     private ITimer? _closeTimer;
@@ -120,6 +123,11 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                         batch.Add(frame);
                     }
 
+                    if (batch.Count > TrimAbove)
+                    {
+                        _queue.TrimExcess();
+                    }
+
                     _queuedMessages = 0;
                     _queuedBytes = 0;
                     wait = batch.Count == 0 && !_closing;
@@ -132,7 +140,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
 
                 if (wait)
                 {
-                    await _wakeWriter.WaitAsync(_aborted.Token);
+                    await _wakeWriter.WaitAsync();
                     continue;
                 }
 
@@ -148,6 +156,11 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                     }
 
                     batch.Clear();
+                    if (batch.Capacity > TrimAbove)
+                    {
+                        // A burst grew the batch: do not keep its array for the life of an idle connection.
+                        batch.Capacity = TrimAbove;
+                    }
                 }
             }
 
@@ -170,9 +183,12 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     /// <summary>Aborts the socket: pending reads and writes end at once.</summary>
     public void Abort()
     {
+        bool wake;
         lock (_gate)
         {
             _closing = true;
+            wake = _writerWaiting;
+            _writerWaiting = false;
         }
 
         try
@@ -182,6 +198,12 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         catch (ObjectDisposedException)
         {
         }
+
+        _socket.Abort();
+        if (wake)
+        {
+            _wakeWriter.Set();
+        }
     }
 
     public void Dispose()
@@ -189,7 +211,6 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         _connectTimer.Dispose();
         _closeTimer?.Dispose();
         _aborted.Dispose();
-        _wakeWriter.Dispose();
     }
 
     private bool Enqueue(OutboundFrame frame, Session? member, Room? room)
@@ -238,7 +259,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
 
         if (wake)
         {
-            _wakeWriter.Release();
+            _wakeWriter.Set();
         }
 
         return true;
@@ -291,7 +312,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         _closeTimer = _timeProvider.CreateTimer(static s => ((WebSocketTransport)s!).Abort(), this, _closeTimeout, Timeout.InfiniteTimeSpan);
         if (wake)
         {
-            _wakeWriter.Release();
+            _wakeWriter.Set();
         }
     }
 

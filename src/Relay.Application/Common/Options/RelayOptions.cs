@@ -45,6 +45,9 @@ public sealed class RelayOptions
 
     public SendQueueOptions SendQueue { get; init; } = new();
 
+    /// <summary>Runs socket I/O continuations inline on the I/O threads (Kestrel's UnsafePreferInlineScheduling).</summary>
+    public bool InlineScheduling { get; set; } = true;
+
     public string Backplane { get; set; } = "InMemory";
 
     public RedisOptions Redis { get; init; } = new();
