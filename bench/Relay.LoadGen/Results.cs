@@ -102,8 +102,29 @@ public sealed class WorkloadResult
     /// <summary>W1 and W2: one entry per offered rate.</summary>
     public List<StepResult>? Steps { get; set; }
 
-    /// <summary>W1 and W2: the best step within the latency and delivery limits, if any.</summary>
+    /// <summary>W1 and W2: the sustainable step (<see cref="SustainableOf"/>), if any.</summary>
     public StepResult? Sustainable { get; set; }
+
+    /// <summary>
+    /// The sustainable step of a series: the last step of the unbroken run of steps, from the lowest rate up,
+    /// that kept within the limits (a step that passes above a failing one does not count); null when even
+    /// the first step failed.
+    /// </summary>
+    public static StepResult? SustainableOf(IReadOnlyList<StepResult>? steps)
+    {
+        StepResult? sustainable = null;
+        foreach (var step in steps ?? [])
+        {
+            if (!step.WithinLimits)
+            {
+                break;
+            }
+
+            sustainable = step;
+        }
+
+        return sustainable;
+    }
 
     public IdleResult? Idle { get; set; }
 

@@ -165,11 +165,11 @@ public static class Report
             sb.AppendLine($"| {label} | " + string.Join(" | ", cells.Concat(ratioCells)) + " |");
         }
 
-        Row("W1 sustainable delivered msgs/s (higher is better)", r => r.Workload == "w1" && r.Steps is not null ? r.Sustainable?.DeliveredPerSecond ?? 0 : null, "N0");
+        Row("W1 sustainable delivered msgs/s (higher is better)", r => r.Workload == "w1" && r.Steps is not null ? WorkloadResult.SustainableOf(r.Steps)?.DeliveredPerSecond ?? 0 : null, "N0");
         Row("W1 p99 ms at about half the sustainable rate (lower is better)", r => r.Workload == "w1" ? HalfRateStep(r)?.Latency.P99Ms : null, "0.00");
-        Row("W1 p99 ms at each target's own sustainable rate", r => r.Workload == "w1" ? r.Sustainable?.Latency.P99Ms : null, "0.00", ratios: false);
+        Row("W1 p99 ms at each target's own sustainable rate", r => r.Workload == "w1" ? WorkloadResult.SustainableOf(r.Steps)?.Latency.P99Ms : null, "0.00", ratios: false);
         Row("W1 highest delivered msgs/s at any latency",  r => r.Workload == "w1" && r.Steps is { Count: > 0 } ? r.Steps.Max(s => s.DeliveredPerSecond) : null, "N0");
-        Row("W2 sustainable delivered msgs/s (higher is better)", r => r.Workload == "w2" && r.Steps is not null ? r.Sustainable?.DeliveredPerSecond ?? 0 : null, "N0");
+        Row("W2 sustainable delivered msgs/s (higher is better)", r => r.Workload == "w2" && r.Steps is not null ? WorkloadResult.SustainableOf(r.Steps)?.DeliveredPerSecond ?? 0 : null, "N0");
         Row("W3 server KiB per idle connection (lower is better)", r => r.Workload == "w3" && r.Idle is { Joined: > 0 } ? r.Idle.BytesPerConnection / 1024 : null, "0.0");
         Row("W3 connections held", r => r.Workload == "w3" ? r.Idle?.Held : null, "N0");
         Row("W4 joins/s (higher is better)", r => r.Workload == "w4" ? r.Storm?.JoinsPerSecond : null, "N0");
@@ -182,12 +182,13 @@ public static class Report
     public static StepResult? HalfRateStep(WorkloadResult run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if (run.Sustainable is null || run.Steps is null)
+        var sustainable = WorkloadResult.SustainableOf(run.Steps);
+        if (sustainable is null || run.Steps is null)
         {
             return null;
         }
 
-        var half = run.Sustainable.DeliveredPerSecond / 2;
+        var half = sustainable.DeliveredPerSecond / 2;
         return run.Steps.Where(s => s.DeliveredPerSecond > 0).MinBy(s => Math.Abs(Math.Log(s.DeliveredPerSecond / half)));
     }
 

@@ -64,10 +64,7 @@ public static class ThroughputRunner
                 var step = await RunStepAsync(slots, rate, options, router, cancellationToken);
                 result.Steps.Add(step);
                 log.WriteLine(FormatStep(step));
-                if (step.WithinLimits && (result.Sustainable is null || step.DeliveredPerSecond > result.Sustainable.DeliveredPerSecond))
-                {
-                    result.Sustainable = step;
-                }
+                result.Sustainable = WorkloadResult.SustainableOf(result.Steps);
 
                 overLimit = step.Latency.P99Ms > options.P99LimitMs ? overLimit + 1 : 0;
                 if (options.StopAtLimit && ShouldStop(step, previous, overLimit, options, out var why))
