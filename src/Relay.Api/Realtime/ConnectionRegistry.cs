@@ -7,11 +7,25 @@ internal sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<long, WebSocketTransport> _connections = new();
     private long _lastId;
+    private int _reserved;
     private TaskCompletionSource? _empty;
 
-    public int Count => _connections.Count;
-
     public long NextId() => Interlocked.Increment(ref _lastId);
+
+    /// <summary>Takes one of <paramref name="max"/> connection seats, atomically; false at the limit.</summary>
+    public bool TryReserve(int max)
+    {
+        if (Interlocked.Increment(ref _reserved) <= max)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _reserved);
+        return false;
+    }
+
+    /// <summary>Gives back a seat taken by <see cref="TryReserve"/>.</summary>
+    public void Release() => Interlocked.Decrement(ref _reserved);
 
     public void Add(long id, WebSocketTransport transport) => _connections[id] = transport;
 

@@ -54,7 +54,7 @@ internal sealed partial class WebSocketHandler(
             return;
         }
 
-        if (connections.Count >= _options.MaxConnections)
+        if (!connections.TryReserve(_options.MaxConnections))
         {
             LogConnectionLimit(logger, _options.MaxConnections);
             context.Response.Headers.RetryAfter = "5";
@@ -65,6 +65,18 @@ internal sealed partial class WebSocketHandler(
             return;
         }
 
+        try
+        {
+            await RunConnectionAsync(context);
+        }
+        finally
+        {
+            connections.Release();
+        }
+    }
+
+    private async Task RunConnectionAsync(HttpContext context)
+    {
         var lifetime = new ConnectionLifetime(context);
         var (socket, stream) = await AcceptAsync(context, lifetime);
         using var acceptedSocket = socket;

@@ -2,14 +2,18 @@ using Relay.Domain.Rooms;
 
 namespace Relay.Application.Abstractions;
 
-/// <summary>What a backend asks for when it creates a room; null fields take the server's defaults.</summary>
+/// <summary>
+/// What a backend asks for when it creates a room (a null id or secret is generated), and the server's room
+/// limit (<c>MaxRooms</c>), which the manager enforces atomically.
+/// </summary>
 public sealed record RoomSpec(
     string? Id,
     string? Secret,
     IRoomProtocol Protocol,
     HostAssignment HostAssignment,
     int MaxClients,
-    RoomMetadata Metadata);
+    RoomMetadata Metadata,
+    int MaxRooms = int.MaxValue);
 
 /// <summary>A new room with its secrets in clear: the only time they exist outside a hash.</summary>
 public sealed record CreatedRoom(Room Room, string Secret, string HostSecret);
@@ -18,6 +22,7 @@ public enum CreateRoomStatus
 {
     Created,
     IdTaken,
+    LimitReached,
 }
 
 public readonly record struct CreateRoomOutcome(CreateRoomStatus Status, CreatedRoom? Created);
@@ -39,9 +44,6 @@ public interface IRoomManager
 
     /// <summary>Unregisters <paramref name="room"/> (only that instance); false when it was already gone.</summary>
     bool Remove(Room room);
-
-    /// <summary>How many rooms are registered.</summary>
-    int Count { get; }
 
     /// <summary>Every registered room, at one moment.</summary>
     IReadOnlyCollection<Room> Snapshot();

@@ -9,12 +9,19 @@ public sealed class InMemoryRoomManager(RoomFactory factory) : IRoomManager
 {
     private readonly ConcurrentDictionary<string, Entry> _rooms = new(StringComparer.Ordinal);
     private long _lastSequence;
-
-    public int Count => _rooms.Count;
+    private int _reserved;
 
     public ValueTask<CreateRoomOutcome> CreateAsync(RoomSpec spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+
+        // A seat is reserved before the room exists, so that concurrent creates can never pass the limit.
+        if (Interlocked.Increment(ref _reserved) > spec.MaxRooms)
+        {
+            Interlocked.Decrement(ref _reserved);
+            return ValueTask.FromResult(new CreateRoomOutcome(CreateRoomStatus.LimitReached, null));
+        }
+
         while (true)
         {
             var created = factory.Create(spec);
@@ -25,6 +32,7 @@ public sealed class InMemoryRoomManager(RoomFactory factory) : IRoomManager
 
             if (spec.Id is not null)
             {
+                Interlocked.Decrement(ref _reserved);
                 return ValueTask.FromResult(new CreateRoomOutcome(CreateRoomStatus.IdTaken, null));
             }
 
@@ -46,9 +54,15 @@ public sealed class InMemoryRoomManager(RoomFactory factory) : IRoomManager
     public bool Remove(Room room)
     {
         ArgumentNullException.ThrowIfNull(room);
-        return _rooms.TryGetValue(room.Id, out var entry)
+        if (_rooms.TryGetValue(room.Id, out var entry)
             && ReferenceEquals(entry.Room, room)
-            && _rooms.TryRemove(new KeyValuePair<string, Entry>(room.Id, entry));
+            && _rooms.TryRemove(new KeyValuePair<string, Entry>(room.Id, entry)))
+        {
+            Interlocked.Decrement(ref _reserved);
+            return true;
+        }
+
+        return false;
     }
 
     public IReadOnlyCollection<Room> Snapshot() => [.. _rooms.Values.Select(e => e.Room)];

@@ -27,6 +27,32 @@ public sealed partial class InMemoryRoomManagerTests
     }
 
     [Fact]
+    public async Task Concurrent_creates_never_pass_MaxRooms_and_a_removed_room_frees_its_seat()
+    {
+        var limited = new RoomSpec(null, null, Rooms.Mesh, HostAssignment.First, 16, RoomMetadata.Empty, MaxRooms: 5);
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ =>
+            Task.Run(async () => await _manager.CreateAsync(limited, CancellationToken.None))))
+            .WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(5, outcomes.Count(o => o.Status == CreateRoomStatus.Created));
+        Assert.Equal(59, outcomes.Count(o => o.Status == CreateRoomStatus.LimitReached));
+        Assert.Equal(5, _manager.Snapshot().Count);
+
+        Assert.True(_manager.Remove(outcomes.First(o => o.Created is not null).Created!.Room));
+        Assert.Equal(CreateRoomStatus.Created, (await _manager.CreateAsync(limited, CancellationToken.None)).Status);
+        Assert.Equal(CreateRoomStatus.LimitReached, (await _manager.CreateAsync(limited, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task A_taken_id_does_not_keep_a_seat()
+    {
+        var limited = new RoomSpec("only", null, Rooms.Mesh, HostAssignment.First, 16, RoomMetadata.Empty, MaxRooms: 2);
+        Assert.Equal(CreateRoomStatus.Created, (await _manager.CreateAsync(limited, CancellationToken.None)).Status);
+        Assert.Equal(CreateRoomStatus.IdTaken, (await _manager.CreateAsync(limited, CancellationToken.None)).Status);
+        Assert.Equal(CreateRoomStatus.Created, (await _manager.CreateAsync(limited with { Id = "second" }, CancellationToken.None)).Status);
+    }
+
+    [Fact]
     public async Task Generated_ids_are_url_safe_long_and_unique()
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);

@@ -14,20 +14,21 @@ public sealed class CreateRoomHandler(IRoomManager rooms, ProtocolRegistry proto
     public async ValueTask<Result<CreatedRoomDetails>> Handle(CreateRoomCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (rooms.Count >= options.Value.MaxRooms)
-        {
-            return Result<CreatedRoomDetails>.Unavailable($"The server holds its maximum of {options.Value.MaxRooms} rooms (Relay:MaxRooms).");
-        }
-
         var spec = new RoomSpec(
             command.Id,
             command.Secret,
             protocols.Get(command.Protocol ?? MeshProtocol.ProtocolName),
             command.HostAssignment == "secret" ? HostAssignment.Secret : HostAssignment.First,
             command.MaxClients ?? options.Value.DefaultMaxClients,
-            RoomRules.ToMetadata(command.Metadata) ?? RoomMetadata.Empty);
+            RoomRules.ToMetadata(command.Metadata) ?? RoomMetadata.Empty,
+            options.Value.MaxRooms);
 
         var outcome = await rooms.CreateAsync(spec, cancellationToken);
+        if (outcome.Status == CreateRoomStatus.LimitReached)
+        {
+            return Result<CreatedRoomDetails>.Unavailable($"The server holds its maximum of {options.Value.MaxRooms} rooms (Relay:MaxRooms).");
+        }
+
         if (outcome.Status == CreateRoomStatus.IdTaken || outcome.Created is null)
         {
             return Result<CreatedRoomDetails>.Conflict($"A room with id '{command.Id}' already exists.");
