@@ -16,7 +16,5 @@ public sealed class RoomMetadata
 
     public ReadOnlySpan<byte> Utf8 => _utf8;
 
-    public int ByteCount => _utf8.Length;
-
     public override string ToString() => Encoding.UTF8.GetString(_utf8);
 }
