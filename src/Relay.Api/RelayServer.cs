@@ -1,6 +1,7 @@
 using Mediator;
 using Prometheus;
 using Relay.Api.Hosting;
+using Relay.Api.Playground;
 using Relay.Api.Realtime;
 using Relay.Api.Rooms;
 using Relay.Api.Security;
@@ -65,6 +66,7 @@ public static class RelayServer
         app.MapHealthEndpoints();
         app.MapMetrics("/metrics", app.Services.GetRequiredService<PrometheusMetrics>().Registry);
         app.MapRoomsApi();
+        app.MapPlayground();
         apiKeys.LogStartupMode();
         return app;
     }

@@ -1,0 +1,3 @@
+namespace Relay.Client;
+
+internal static class Placeholder;
