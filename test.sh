@@ -11,6 +11,20 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
+# What the tests need beyond the SDK: a real redis-server (the cluster tests start their own on a free port) and
+# Debian's Chromium (the browser tests drive it with Playwright). Installed once, when missing.
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}"
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get install -y "${missing[@]}" >/dev/null \
+    || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd apt-get install -y "${missing[@]}" >/dev/null; }
+fi
+
 # Every test assembly runs; a hung test is reported and killed rather than stalling the run.
 dotnet test Relay.sln \
   --blame-hang-timeout 5m \
