@@ -24,7 +24,6 @@ public static class DependencyInjection
         services.AddSingleton<IRoomProtocol, HostProtocol>();
         services.AddSingleton<ProtocolRegistry>();
         services.AddSingleton<RelayStats>();
-        services.AddSingleton<RoomCoordinator>();
         services.AddSingleton<RealtimeDispatcher>();
         services.AddValidatorsFromAssemblyContaining<RelayOptionsValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidation>();

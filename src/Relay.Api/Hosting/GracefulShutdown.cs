@@ -1,19 +1,17 @@
 using Relay.Api.Realtime;
 using Relay.Application.Abstractions;
-using Relay.Application.Common;
-using Relay.Application.Realtime;
 using Relay.Domain.Sessions;
 
 namespace Relay.Api.Hosting;
 
 /// <summary>
 /// On SIGTERM (application stopping), before Kestrel waits for requests to end: every room's clients get
-/// `room_closed` `shutdown` and close 1001, and connections not in a room get close 1001.
+/// `room_closed` `shutdown` and close 1001 (a cluster node's rooms live on without them), and connections
+/// not in a room get close 1001.
 /// </summary>
 internal sealed partial class GracefulShutdown(
     IHostApplicationLifetime lifetime,
     IRoomManager rooms,
-    RoomCoordinator coordinator,
     ConnectionRegistry connections,
     ILogger<GracefulShutdown> logger) : IHostedService
 {
@@ -21,26 +19,27 @@ internal sealed partial class GracefulShutdown(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _registration = lifetime.ApplicationStopping.Register(CloseEverything);
+        _registration = lifetime.ApplicationStopping.Register(() => _ = CloseEverythingAsync());
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _registration.DisposeAsync();
-        CloseEverything();
+        await CloseEverythingAsync();
         await connections.WaitForEmptyAsync(cancellationToken);
     }
 
-    private void CloseEverything()
+    private async Task CloseEverythingAsync()
     {
-        var closedRooms = 0;
-        foreach (var room in rooms.Snapshot())
+        int closedRooms;
+        try
         {
-            if (coordinator.CloseRoom(room, RoomClosedReasons.Shutdown, CloseCodes.GoingAway))
-            {
-                closedRooms++;
-            }
+            closedRooms = await rooms.ShutdownAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is RoomStoreUnavailableException or OperationCanceledException)
+        {
+            closedRooms = 0;
         }
 
         var closedConnections = connections.CloseAll(CloseCodes.GoingAway, "server shutting down");

@@ -15,6 +15,9 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
     public const string UnknownClient = "unknown_client";
     public const string RateLimited = "rate_limited";
+
+    /// <summary>Not in PROTOCOL.md: a cluster node cannot reach the shared state (Redis) right now; retry later.</summary>
+    public const string Unavailable = "unavailable";
 }
 
 /// <summary>The `client_left.reason` values.</summary>

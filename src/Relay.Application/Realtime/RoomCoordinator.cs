@@ -2,17 +2,19 @@ using Microsoft.Extensions.Logging;
 using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Realtime.Frames;
+using Relay.Application.Realtime.Parsing;
 using Relay.Domain.Rooms;
 using Relay.Domain.Sessions;
 
 namespace Relay.Application.Realtime;
 
 /// <summary>
-/// The membership changes shared by several commands (leave, disconnect, kick, close, delete, expiry,
-/// shutdown) with the notifications they cause. Each change and its notifications happen under the
-/// room's gate, so every member sees the same order of events.
+/// Applies membership changes to a room held on this node and sends the notifications they cause. Each
+/// change and its notifications happen under the room's gate, so every member sees the same order of events.
+/// The in-memory manager decides and applies here; a cluster replica applies what the cluster decided
+/// (the <c>Apply*</c> methods). <paramref name="unregister"/> drops a closed room from its manager.
 /// </summary>
-public sealed partial class RoomCoordinator(IRoomManager rooms, TimeProvider timeProvider, ILogger<RoomCoordinator> logger)
+public sealed partial class RoomCoordinator(TimeProvider timeProvider, ILogger logger, Func<Room, bool> unregister)
 {
     /// <summary>Queues <paramref name="frame"/> to every member but <paramref name="except"/>; releases the caller's reference.</summary>
     public static int Publish(Room room, OutboundFrame frame, Session? except = null)
@@ -104,7 +106,7 @@ public sealed partial class RoomCoordinator(IRoomManager rooms, TimeProvider tim
     public bool CloseRoom(Room room, string reason, ushort closeCode, string? message = null)
     {
         ArgumentNullException.ThrowIfNull(room);
-        rooms.Remove(room);
+        unregister(room);
         Session[] members;
         lock (room.Gate)
         {
@@ -125,6 +127,174 @@ public sealed partial class RoomCoordinator(IRoomManager rooms, TimeProvider tim
         }
 
         frame.Release();
+        return true;
+    }
+
+    /// <summary>
+    /// Seats the request's session in <paramref name="room"/> (the secret already matched): `connected` to the
+    /// joiner first, then `client_joined` (and `host_changed`) to the others.
+    /// </summary>
+    public JoinOutcome Join(Room room, JoinRequest request, bool presentsHostSecret)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        ArgumentNullException.ThrowIfNull(request);
+        var session = request.Session;
+        lock (room.Gate)
+        {
+            // `connected` is queued before the joiner becomes visible to relays, so it is always its first message.
+            var joined = room.Join(
+                session,
+                request.Name,
+                presentsHostSecret,
+                timeProvider.GetUtcNow(),
+                _ => SendTo(session, ServerFrames.Connected(room, session, request.Ref)));
+            switch (joined.Status)
+            {
+                case JoinStatus.Closed:
+                    return JoinOutcome.RoomNotFound;
+                case JoinStatus.Locked:
+                    return JoinOutcome.Locked;
+                case JoinStatus.Full:
+                    return JoinOutcome.Full;
+                case JoinStatus.AlreadyInRoom:
+                    return JoinOutcome.AlreadyInRoom;
+            }
+
+            Publish(room, ServerFrames.ClientJoined(joined.ClientId, request.Name), except: session);
+            if (joined.HostChanged && room.ClientCount > 1)
+            {
+                Publish(room, ServerFrames.HostChanged(joined.ClientId), except: session);
+            }
+        }
+
+        return JoinOutcome.Joined;
+    }
+
+    /// <summary>Makes <paramref name="clientId"/> host while <paramref name="host"/> still is, and tells everyone.</summary>
+    public MemberChange TransferHost(Session host, int clientId)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var room = host.Room;
+        if (room is null)
+        {
+            return MemberChange.RoomNotFound;
+        }
+
+        lock (room.Gate)
+        {
+            // Checked again under the gate: the host may have been replaced, or the target may be leaving.
+            if (!host.IsHost)
+            {
+                return MemberChange.NotHost;
+            }
+
+            if (clientId == host.ClientId)
+            {
+                return MemberChange.Done;
+            }
+
+            if (!room.TransferHost(clientId))
+            {
+                return MemberChange.UnknownClient;
+            }
+
+            Publish(room, ServerFrames.HostChanged(clientId));
+        }
+
+        return MemberChange.Done;
+    }
+
+    /// <summary>
+    /// A replica applies a join the cluster decided: <paramref name="session"/> is a connection of this node
+    /// (it gets `connected` first, echoing <paramref name="connectedRef"/>) or a remote member's stand-in.
+    /// </summary>
+    public bool ApplyJoin(Room room, Session session, int clientId, string? name, bool becomesHost, DateTimeOffset joinedAt, MessageRef connectedRef)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        ArgumentNullException.ThrowIfNull(session);
+        lock (room.Gate)
+        {
+            var joined = room.JoinAs(
+                session,
+                clientId,
+                name,
+                becomesHost,
+                joinedAt,
+                _ =>
+                {
+                    if (!session.IsRemote)
+                    {
+                        SendTo(session, ServerFrames.Connected(room, session, connectedRef));
+                    }
+                });
+            if (!joined.Joined)
+            {
+                return false;
+            }
+
+            Publish(room, ServerFrames.ClientJoined(clientId, name), except: session);
+            if (joined.HostChanged && room.ClientCount > 1)
+            {
+                Publish(room, ServerFrames.HostChanged(clientId), except: session);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A replica applies a departure the cluster decided, with its host outcome: <paramref name="hostChanged"/>
+    /// tells whether the host became <paramref name="newHostId"/> (null: no host). A kicked connection of this
+    /// node gets `kicked` and close 4001; one removed for any other reason it did not ask for (its node was
+    /// taken for dead) is closed with 1001.
+    /// </summary>
+    public bool ApplyRemove(Room room, int clientId, string reason, string? kickReason, bool hostChanged, int? newHostId)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        lock (room.Gate)
+        {
+            var member = room.Find(clientId);
+            if (member is null)
+            {
+                return false;
+            }
+
+            room.Remove(member, timeProvider.GetUtcNow());
+            LogClientLeft(logger, room.Id, clientId, reason);
+            if (!member.IsRemote && reason == LeaveReasons.Kicked)
+            {
+                SendTo(member, ServerFrames.Kicked(kickReason ?? string.Empty));
+                member.Close(CloseCodes.Kicked, "kicked");
+            }
+            else if (!member.IsRemote && reason != LeaveReasons.Left)
+            {
+                member.Close(CloseCodes.GoingAway, "removed from the room");
+            }
+
+            Publish(room, ServerFrames.ClientLeft(clientId, reason));
+            if (hostChanged && room.SetHost(newHostId) && room.ClientCount > 0)
+            {
+                Publish(room, ServerFrames.HostChanged(newHostId));
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A replica applies a host change the cluster decided.</summary>
+    public bool ApplyHost(Room room, int? hostId)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        lock (room.Gate)
+        {
+            if (!room.SetHost(hostId))
+            {
+                return false;
+            }
+
+            Publish(room, ServerFrames.HostChanged(hostId));
+        }
+
         return true;
     }
 

@@ -150,6 +150,67 @@ public sealed class Room
         }
     }
 
+    /// <summary>
+    /// Seats <paramref name="session"/> with a client id the cluster already decided (a replica applying the
+    /// authority's join): no seat or lock check, the id keeps join order. <paramref name="becomesHost"/> makes it host.
+    /// </summary>
+    public JoinResult JoinAs(Session session, int clientId, string? name, bool becomesHost, DateTimeOffset joinedAt, Action<JoinResult>? beforeVisible = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentOutOfRangeException.ThrowIfLessThan(clientId, 1);
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                return new JoinResult(JoinStatus.Closed, 0, false);
+            }
+
+            if (session.Room is not null || Find(clientId) is not null)
+            {
+                return new JoinResult(JoinStatus.AlreadyInRoom, 0, false);
+            }
+
+            session.Attach(this, clientId, name, joinedAt);
+            EmptySince = null;
+            _lastClientId = Math.Max(_lastClientId, clientId);
+            var hostChanged = becomesHost && _hostId != clientId;
+            if (becomesHost)
+            {
+                Volatile.Write(ref _hostId, clientId);
+            }
+
+            var result = new JoinResult(JoinStatus.Joined, clientId, hostChanged);
+            beforeVisible?.Invoke(result);
+
+            // Members stay in join order, which is client-id order.
+            var members = _members;
+            var index = members.Length;
+            while (index > 0 && members[index - 1].ClientId > clientId)
+            {
+                index--;
+            }
+
+            Volatile.Write(ref _members, [.. members.AsSpan(0, index), session, .. members.AsSpan(index)]);
+            return result;
+        }
+    }
+
+    /// <summary>Sets the host as the cluster decided it (null: no host); false when it was already so.</summary>
+    public bool SetHost(int? clientId)
+    {
+        lock (_gate)
+        {
+            var id = clientId ?? 0;
+            if (_closed || _hostId == id)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _hostId, id);
+            return true;
+        }
+    }
+
     /// <summary>Removes <paramref name="session"/> if it is still a member; a host that leaves leaves the room without one.</summary>
     public RemoveResult Remove(Session session, DateTimeOffset now)
     {

@@ -20,6 +20,29 @@ public sealed class Session
         OpenedAt = openedAt;
     }
 
+    private Session(string nodeId, DateTimeOffset openedAt)
+    {
+        _transport = RemoteTransport.Instance;
+        NodeId = nodeId;
+        OpenedAt = openedAt;
+    }
+
+    /// <summary>
+    /// A member whose connection lives on another node of the cluster (<paramref name="nodeId"/>). Writes to it
+    /// are not delivered here: the node that holds the connection relays to it from the room's channel.
+    /// </summary>
+    public static Session Remote(string nodeId, DateTimeOffset joinedAt)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeId);
+        return new Session(nodeId, joinedAt);
+    }
+
+    /// <summary>The cluster node holding a remote member's connection; null for a connection on this node.</summary>
+    public string? NodeId { get; }
+
+    /// <summary>True for a member connected to another node.</summary>
+    public bool IsRemote => NodeId is not null;
+
     /// <summary>Server-wide id of the connection (for logs); not the room-scoped client id.</summary>
     public long ConnectionId { get; }
 
@@ -68,5 +91,23 @@ public sealed class Session
         Volatile.Write(ref _room, null);
         Volatile.Write(ref _clientId, 0);
         _transport.OnLeftRoom();
+    }
+
+    /// <summary>The transport of a remote member: nothing is written here.</summary>
+    private sealed class RemoteTransport : ISessionTransport
+    {
+        public static readonly RemoteTransport Instance = new();
+
+        public bool TrySend(OutboundFrame frame) => false;
+
+        public bool TrySend(OutboundFrame frame, Session member, Room room) => false;
+
+        public void Close(ushort code, string reason)
+        {
+        }
+
+        public void OnLeftRoom()
+        {
+        }
     }
 }

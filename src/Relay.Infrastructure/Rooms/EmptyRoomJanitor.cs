@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Relay.Application.Abstractions;
 using Relay.Application.Common.Options;
 
 namespace Relay.Infrastructure.Rooms;
@@ -11,7 +10,7 @@ namespace Relay.Infrastructure.Rooms;
 /// period of a tenth of the TTL, at least every second and at most every 30 seconds.
 /// </summary>
 public sealed partial class EmptyRoomJanitor(
-    IRoomManager rooms,
+    InMemoryRoomManager rooms,
     IOptions<RelayOptions> options,
     TimeProvider timeProvider,
     ILogger<EmptyRoomJanitor> logger) : BackgroundService

@@ -13,7 +13,7 @@ public sealed class BroadcastHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly BroadcastHandler _handler;
 
-    public BroadcastHandlerTests() => _handler = new BroadcastHandler(_ctx.Stats);
+    public BroadcastHandlerTests() => _handler = new BroadcastHandler(_ctx.Manager, _ctx.Stats);
 
     private ValueTask<RealtimeResult> Broadcast(TestClient from, string data) =>
         _handler.Handle(new BroadcastCommand(from.Session, Encoding.UTF8.GetBytes(data), FrameKind.Text), CancellationToken.None);

@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
+using Relay.Application.Realtime;
 using Relay.Application.Realtime.Connect;
 using Relay.Application.Realtime.Parsing;
 using Relay.Domain.Rooms;
@@ -15,11 +17,32 @@ public sealed class ConnectHandlerTests
     private readonly IRoomManager _rooms = Substitute.For<IRoomManager>();
     private readonly ConnectHandler _handler;
 
-    public ConnectHandlerTests() => _handler = new ConnectHandler(_rooms, _time);
+    private readonly Dictionary<string, Room> _registered = [];
+
+    /// <summary>
+    /// The manager is faked around the real join logic: it finds registered rooms, matches the secret and lets
+    /// <see cref="RoomCoordinator.Join"/> seat the client, as <c>InMemoryRoomManager</c> does.
+    /// </summary>
+    public ConnectHandlerTests()
+    {
+        var coordinator = new RoomCoordinator(_time, NullLogger.Instance, _ => true);
+        _rooms.JoinAsync(Arg.Any<JoinRequest>(), Arg.Any<CancellationToken>()).Returns(call =>
+        {
+            var request = call.Arg<JoinRequest>();
+            if (!_registered.TryGetValue(request.RoomId, out var room))
+            {
+                return ValueTask.FromResult(JoinOutcome.RoomNotFound);
+            }
+
+            var match = room.MatchSecret(request.SecretDigest);
+            return ValueTask.FromResult(match == SecretMatch.None ? JoinOutcome.InvalidSecret : coordinator.Join(room, request, match == SecretMatch.Host));
+        });
+        _handler = new ConnectHandler(_rooms);
+    }
 
     private Room Register(Room room)
     {
-        _rooms.FindAsync(room.Id, Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult<Room?>(room));
+        _registered[room.Id] = room;
         return room;
     }
 

@@ -15,7 +15,7 @@ public sealed class KickHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly KickHandler _handler;
 
-    public KickHandlerTests() => _handler = new KickHandler(_ctx.Coordinator);
+    public KickHandlerTests() => _handler = new KickHandler(_ctx.Manager);
 
     [Fact]
     public async Task Kicked_client_gets_kicked_and_4001_and_the_others_client_left()
@@ -101,7 +101,9 @@ public sealed class KickHandlerTests
 public sealed class TransferHostHandlerTests
 {
     private readonly RealtimeContext _ctx = new();
-    private readonly TransferHostHandler _handler = new();
+    private readonly TransferHostHandler _handler;
+
+    public TransferHostHandlerTests() => _handler = new TransferHostHandler(_ctx.Manager);
 
     [Fact]
     public async Task Transfer_makes_the_target_host_and_tells_everyone()
@@ -183,7 +185,7 @@ public sealed class CloseRoomHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly CloseRoomHandler _handler;
 
-    public CloseRoomHandlerTests() => _handler = new CloseRoomHandler(_ctx.Coordinator);
+    public CloseRoomHandlerTests() => _handler = new CloseRoomHandler(_ctx.Manager);
 
     [Fact]
     public async Task Close_room_tells_everyone_closes_4000_and_deletes_the_room()

@@ -17,7 +17,7 @@ public sealed class LeaveHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly LeaveHandler _handler;
 
-    public LeaveHandlerTests() => _handler = new LeaveHandler(_ctx.Coordinator);
+    public LeaveHandlerTests() => _handler = new LeaveHandler(_ctx.Manager);
 
     private ValueTask<RealtimeResult> Leave(TestClient client, string? rawRef = null) =>
         _handler.Handle(
@@ -164,7 +164,7 @@ public sealed class LeaveHandlerTests
     {
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 2);
-        var handler = new DisconnectHandler(_ctx.Coordinator);
+        var handler = new DisconnectHandler(_ctx.Manager);
 
         var result = await handler.Handle(new DisconnectCommand(c[1].Session, reason), CancellationToken.None);
 

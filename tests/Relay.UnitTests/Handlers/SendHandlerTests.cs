@@ -12,7 +12,7 @@ public sealed class SendHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly SendHandler _handler;
 
-    public SendHandlerTests() => _handler = new SendHandler(_ctx.Stats);
+    public SendHandlerTests() => _handler = new SendHandler(_ctx.Manager, _ctx.Stats);
 
     private ValueTask<RealtimeResult> Send(TestClient from, int[] to, string data = "{\"k\":1}") =>
         _handler.Handle(new SendCommand(from.Session, to, Encoding.UTF8.GetBytes(data), FrameKind.Text), CancellationToken.None);

@@ -1,6 +1,4 @@
 using System.Text;
-using NSubstitute;
-using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Realtime.Broadcast;
 using Relay.Application.Realtime.Connect;
@@ -38,13 +36,11 @@ public sealed class RealtimeRaceTests
     [Fact]
     public async Task Two_sessions_joining_the_last_seat_exactly_one_joins()
     {
-        var time = new ManualTimeProvider();
         for (var i = 0; i < Iterations; i++)
         {
-            var rooms = Substitute.For<IRoomManager>();
-            var handler = new ConnectHandler(rooms, time);
-            var room = Rooms.Create(maxClients: 2);
-            rooms.FindAsync(room.Id, Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult<Room?>(room));
+            var ctx = new RealtimeContext();
+            var handler = new ConnectHandler(ctx.Manager);
+            var room = ctx.CreateRoom(maxClients: 2).Room;
             var member = Rooms.Join(room);
             var a = new TestClient();
             var b = new TestClient();
@@ -75,8 +71,8 @@ public sealed class RealtimeRaceTests
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
             var c = ctx.Seat(room, 4);
-            var leave = new LeaveHandler(ctx.Coordinator);
-            var broadcast = new BroadcastHandler(ctx.Stats);
+            var leave = new LeaveHandler(ctx.Manager);
+            var broadcast = new BroadcastHandler(ctx.Manager, ctx.Stats);
             var payload = Encoding.UTF8.GetBytes("{\"n\":" + i + "}");
 
             var results = await Concurrently.RunAsync(
@@ -114,8 +110,8 @@ public sealed class RealtimeRaceTests
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
             var c = ctx.Seat(room, 3);
-            var transfer = new TransferHostHandler();
-            var leave = new LeaveHandler(ctx.Coordinator);
+            var transfer = new TransferHostHandler(ctx.Manager);
+            var leave = new LeaveHandler(ctx.Manager);
 
             var results = await Concurrently.RunAsync(
                 () => transfer.Handle(new TransferHostCommand(c[0].Session, 2), CancellationToken.None),
@@ -163,8 +159,8 @@ public sealed class RealtimeRaceTests
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom().Room;
             var c = ctx.Seat(room, 3);
-            var kick = new KickHandler(ctx.Coordinator);
-            var leave = new LeaveHandler(ctx.Coordinator);
+            var kick = new KickHandler(ctx.Manager);
+            var leave = new LeaveHandler(ctx.Manager);
 
             var results = await Concurrently.RunAsync(
                 () => kick.Handle(new KickCommand(c[0].Session, 2, null), CancellationToken.None),
@@ -183,13 +179,10 @@ public sealed class RealtimeRaceTests
     [Fact]
     public async Task Concurrent_connects_and_leaves_keep_ids_unique_and_seats_bounded()
     {
-        var time = new ManualTimeProvider();
-        var rooms = Substitute.For<IRoomManager>();
-        var handler = new ConnectHandler(rooms, time);
         var ctx = new RealtimeContext();
-        var leave = new LeaveHandler(ctx.Coordinator);
-        var room = Rooms.Create(maxClients: 4);
-        rooms.FindAsync(room.Id, Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult<Room?>(room));
+        var handler = new ConnectHandler(ctx.Manager);
+        var leave = new LeaveHandler(ctx.Manager);
+        var room = ctx.CreateRoom(maxClients: 4).Room;
         var clients = Enumerable.Range(0, 8).Select(_ => new TestClient()).ToArray();
         var ids = new System.Collections.Concurrent.ConcurrentBag<int>();
 

@@ -12,9 +12,9 @@ internal sealed class RealtimeContext
 {
     public RealtimeContext()
     {
-        Manager = new InMemoryRoomManager(new RoomFactory(Time));
+        Manager = new InMemoryRoomManager(new RoomFactory(Time), Time);
         Stats = new RelayStats(Time);
-        Coordinator = new RoomCoordinator(Manager, Time, NullLogger<RoomCoordinator>.Instance);
+        Coordinator = new RoomCoordinator(Time, NullLogger.Instance, Manager.Remove);
     }
 
     public ManualTimeProvider Time { get; } = new();

@@ -1,4 +1,5 @@
 using Mediator;
+using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Frames;
@@ -7,9 +8,9 @@ namespace Relay.Application.Realtime.Broadcast;
 
 /// <summary>
 /// The hot path: builds one frame, then hands the same bytes to each recipient's queue. Nothing here
-/// waits on a recipient or allocates per recipient.
+/// waits on a recipient or allocates per recipient. Members on other cluster nodes get it through one forward.
 /// </summary>
-public sealed class BroadcastHandler(RelayStats stats) : ICommandHandler<BroadcastCommand, RealtimeResult>
+public sealed class BroadcastHandler(IRoomManager rooms, RelayStats stats) : ICommandHandler<BroadcastCommand, RealtimeResult>
 {
     public ValueTask<RealtimeResult> Handle(BroadcastCommand command, CancellationToken cancellationToken)
     {
@@ -34,6 +35,7 @@ public sealed class BroadcastHandler(RelayStats stats) : ICommandHandler<Broadca
         }
 
         frame.Release();
+        rooms.Forward(room, new RelayEnvelope(command.Kind, senderId, command.Payload, null));
         stats.RecordRelay(command.Payload.Length, delivered);
         return ValueTask.FromResult(RealtimeResult.Ok);
     }

@@ -1,14 +1,15 @@
 using Mediator;
+using Relay.Application.Abstractions;
 using Relay.Application.Common.Results;
 
 namespace Relay.Application.Realtime.Disconnect;
 
-public sealed class DisconnectHandler(RoomCoordinator coordinator) : ICommandHandler<DisconnectCommand, RealtimeResult>
+public sealed class DisconnectHandler(IRoomManager rooms) : ICommandHandler<DisconnectCommand, RealtimeResult>
 {
-    public ValueTask<RealtimeResult> Handle(DisconnectCommand command, CancellationToken cancellationToken)
+    public async ValueTask<RealtimeResult> Handle(DisconnectCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        coordinator.RemoveMember(command.Session, command.Reason);
-        return ValueTask.FromResult(RealtimeResult.Ok);
+        await rooms.LeaveAsync(command.Session, command.Reason, cancellationToken);
+        return RealtimeResult.Ok;
     }
 }

@@ -1,21 +1,22 @@
 using Mediator;
+using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Frames;
 
 namespace Relay.Application.Realtime.Leave;
 
-public sealed class LeaveHandler(RoomCoordinator coordinator) : ICommandHandler<LeaveCommand, RealtimeResult>
+public sealed class LeaveHandler(IRoomManager rooms) : ICommandHandler<LeaveCommand, RealtimeResult>
 {
-    public ValueTask<RealtimeResult> Handle(LeaveCommand command, CancellationToken cancellationToken)
+    public async ValueTask<RealtimeResult> Handle(LeaveCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (!coordinator.RemoveMember(command.Session, LeaveReasons.Left))
+        if (!await rooms.LeaveAsync(command.Session, LeaveReasons.Left, cancellationToken))
         {
-            return ValueTask.FromResult(RealtimeResult.Fail(ErrorCodes.NotConnected, "not in a room"));
+            return RealtimeResult.Fail(ErrorCodes.NotConnected, "not in a room");
         }
 
         RoomCoordinator.SendTo(command.Session, ServerFrames.Left(command.Ref));
-        return ValueTask.FromResult(RealtimeResult.Ok);
+        return RealtimeResult.Ok;
     }
 }

@@ -1,4 +1,5 @@
 using Mediator;
+using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Frames;
@@ -10,7 +11,7 @@ namespace Relay.Application.Realtime.Send;
 /// Relays to the listed clients. All targets are checked first (present, allowed by the protocol), so a
 /// send is delivered to all of them or to none; a client listed twice gets it once.
 /// </summary>
-public sealed class SendHandler(RelayStats stats) : ICommandHandler<SendCommand, RealtimeResult>
+public sealed class SendHandler(IRoomManager rooms, RelayStats stats) : ICommandHandler<SendCommand, RealtimeResult>
 {
     public ValueTask<RealtimeResult> Handle(SendCommand command, CancellationToken cancellationToken)
     {
@@ -48,8 +49,10 @@ public sealed class SendHandler(RelayStats stats) : ICommandHandler<SendCommand,
 
         var frame = RelayFrames.For(command.Kind, senderId, command.Payload.Span);
         var delivered = 0;
+        var anyRemote = false;
         for (var i = 0; i < targets.Length; i++)
         {
+            anyRemote |= targets[i].IsRemote;
             if (IsFirstOccurrence(targets, i) && targets[i].TrySendInRoom(room, frame))
             {
                 delivered++;
@@ -57,6 +60,11 @@ public sealed class SendHandler(RelayStats stats) : ICommandHandler<SendCommand,
         }
 
         frame.Release();
+        if (anyRemote)
+        {
+            rooms.Forward(room, new RelayEnvelope(command.Kind, senderId, command.Payload, to));
+        }
+
         stats.RecordRelay(command.Payload.Length, delivered);
         return RealtimeResult.Ok;
     }

@@ -29,6 +29,11 @@ public sealed class CreateRoomHandler(IRoomManager rooms, ProtocolRegistry proto
             return Result<CreatedRoomDetails>.Unavailable($"The server holds its maximum of {options.Value.MaxRooms} rooms (Relay:MaxRooms).");
         }
 
+        if (outcome.Status == CreateRoomStatus.Unavailable)
+        {
+            return Result<CreatedRoomDetails>.Unavailable("The room store is unavailable: try again shortly.");
+        }
+
         if (outcome.Status == CreateRoomStatus.IdTaken || outcome.Created is null)
         {
             return Result<CreatedRoomDetails>.Conflict($"A room with id '{command.Id}' already exists.");

@@ -2,18 +2,17 @@ using Mediator;
 using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
-using Relay.Application.Realtime;
 using Relay.Domain.Sessions;
 
 namespace Relay.Application.Rooms.DeleteRoom;
 
-public sealed class DeleteRoomHandler(IRoomManager rooms, RoomCoordinator coordinator) : ICommandHandler<DeleteRoomCommand, Result<bool>>
+public sealed class DeleteRoomHandler(IRoomManager rooms) : ICommandHandler<DeleteRoomCommand, Result<bool>>
 {
     public async ValueTask<Result<bool>> Handle(DeleteRoomCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         var room = await rooms.FindAsync(command.Id, cancellationToken);
-        if (room is null || !coordinator.CloseRoom(room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed))
+        if (room is null || !await rooms.CloseAsync(room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, cancellationToken))
         {
             return Result<bool>.NotFound($"No room with id '{command.Id}'.");
         }

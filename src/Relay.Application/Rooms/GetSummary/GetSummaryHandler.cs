@@ -8,23 +8,16 @@ namespace Relay.Application.Rooms.GetSummary;
 public sealed class GetSummaryHandler(IRoomManager rooms, RelayStats stats, Protocols.ProtocolRegistry protocols)
     : IQueryHandler<GetSummaryQuery, Result<Summary>>
 {
-    public ValueTask<Result<Summary>> Handle(GetSummaryQuery query, CancellationToken cancellationToken)
+    public async ValueTask<Result<Summary>> Handle(GetSummaryQuery query, CancellationToken cancellationToken)
     {
-        var snapshot = rooms.Snapshot();
-        var byProtocol = protocols.Names.ToDictionary(n => n, _ => 0, StringComparer.Ordinal);
-        var clients = 0;
-        foreach (var room in snapshot)
-        {
-            clients += room.ClientCount;
-            byProtocol[room.Protocol.Name] = byProtocol.GetValueOrDefault(room.Protocol.Name) + 1;
-        }
-
-        return ValueTask.FromResult(Result<Summary>.Ok(new Summary(
-            snapshot.Count,
-            clients,
+        var totals = await rooms.GetTotalsAsync(cancellationToken);
+        var byProtocol = protocols.Names.ToDictionary(n => n, n => totals.RoomsByProtocol.GetValueOrDefault(n), StringComparer.Ordinal);
+        return Result<Summary>.Ok(new Summary(
+            totals.Rooms,
+            totals.Clients,
             byProtocol,
-            stats.MessagesRelayed,
-            stats.BytesRelayed,
-            (long)stats.Uptime.TotalSeconds)));
+            stats.MessagesRelayed + totals.MessagesRelayedElsewhere,
+            stats.BytesRelayed + totals.BytesRelayedElsewhere,
+            (long)stats.Uptime.TotalSeconds));
     }
 }

@@ -1,11 +1,10 @@
 using Mediator;
 using Relay.Application.Abstractions;
 using Relay.Application.Common.Results;
-using Relay.Application.Realtime;
 
 namespace Relay.Application.Rooms.KickClient;
 
-public sealed class KickClientHandler(IRoomManager rooms, RoomCoordinator coordinator) : ICommandHandler<KickClientCommand, Result<bool>>
+public sealed class KickClientHandler(IRoomManager rooms) : ICommandHandler<KickClientCommand, Result<bool>>
 {
     public const string Reason = "kicked by the server";
 
@@ -18,9 +17,11 @@ public sealed class KickClientHandler(IRoomManager rooms, RoomCoordinator coordi
             return Result<bool>.NotFound($"No room with id '{command.Id}'.");
         }
 
-        var target = room.Find(command.ClientId);
-        return target is not null && coordinator.Kick(room, target, Reason)
-            ? Result<bool>.Ok(true)
-            : Result<bool>.NotFound($"No client {command.ClientId} in room '{command.Id}'.");
+        return await rooms.KickAsync(room, command.ClientId, Reason, null, cancellationToken) switch
+        {
+            MemberChange.Done => Result<bool>.Ok(true),
+            MemberChange.Unavailable => Result<bool>.Unavailable("The room service is unavailable: try again shortly."),
+            _ => Result<bool>.NotFound($"No client {command.ClientId} in room '{command.Id}'."),
+        };
     }
 }

@@ -4,6 +4,7 @@ using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Frames;
+using Relay.Domain.Sessions;
 
 namespace Relay.Application.Rooms.PushMessage;
 
@@ -26,13 +27,18 @@ public sealed class PushMessageHandler(IRoomManager rooms, RelayStats stats) : I
         var delivered = 0;
         foreach (var member in room.Members)
         {
-            if ((command.To is null || command.To.Contains(member.ClientId)) && member.TrySendInRoom(room, frame))
+            if (command.To is null || command.To.Contains(member.ClientId))
             {
-                delivered++;
+                // A member on another node counts as reached: its node delivers the forwarded message.
+                if (member.IsRemote || member.TrySendInRoom(room, frame))
+                {
+                    delivered++;
+                }
             }
         }
 
         frame.Release();
+        rooms.Forward(room, new RelayEnvelope(FrameKind.Text, ServerClientId, data, command.To));
         stats.RecordRelay(data.Length, delivered);
         return Result<PushMessageResult>.Ok(new PushMessageResult(delivered));
     }

@@ -9,13 +9,10 @@ public sealed class UpdateRoomHandler(IRoomManager rooms) : ICommandHandler<Upda
     public async ValueTask<Result<RoomDetails>> Handle(UpdateRoomCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var room = await rooms.FindAsync(command.Id, cancellationToken);
-        if (room is null)
-        {
-            return Result<RoomDetails>.NotFound($"No room with id '{command.Id}'.");
-        }
-
-        room.Update(command.MaxClients, command.Locked, RoomRules.ToMetadata(command.Metadata));
-        return Result<RoomDetails>.Ok(RoomDetails.From(room, withClients: true));
+        var update = new RoomUpdate(command.MaxClients, command.Locked, RoomRules.ToMetadata(command.Metadata));
+        var room = await rooms.UpdateAsync(command.Id, update, cancellationToken);
+        return room is null
+            ? Result<RoomDetails>.NotFound($"No room with id '{command.Id}'.")
+            : Result<RoomDetails>.Ok(RoomDetails.From(room, withClients: true));
     }
 }
