@@ -4,6 +4,7 @@ using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Broadcast;
 using Relay.Benchmarks.Support;
 using Relay.Domain.Sessions;
+using Relay.Infrastructure.Rooms;
 
 namespace Relay.Benchmarks;
 
@@ -25,7 +26,7 @@ public class FanOutBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _handler = new BroadcastHandler(new RelayStats(TimeProvider.System));
+        _handler = new BroadcastHandler(new InMemoryRoomManager(new RoomFactory(TimeProvider.System)), new RelayStats(TimeProvider.System));
         var sender = Fixtures.RoomWithMembers(Members);
         var payload = Fixtures.Utf8(Fixtures.DataObject(64));
         _text = new BroadcastCommand(sender, payload, FrameKind.Text);

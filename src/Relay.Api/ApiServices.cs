@@ -11,6 +11,7 @@ internal static class ApiServices
     {
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
         // Unreadable bodies and parameters become exceptions in every environment, so that
         // BadRequestExceptionHandler can answer with an `errors` map naming the field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -1,4 +1,5 @@
 using Mediator;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Relay.Application;
 using Relay.Application.Common.Behaviors;
@@ -17,7 +18,7 @@ public static class RelayServices
         services.AddLogging();
         services.AddOptions<RelayOptions>();
         services.AddApplication();
-        services.AddInfrastructure();
+        services.AddInfrastructure(new ConfigurationBuilder().Build());
         services.AddMediator((MediatorOptions options) =>
         {
             options.ServiceLifetime = ServiceLifetime.Singleton;

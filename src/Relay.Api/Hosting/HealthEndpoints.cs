@@ -1,16 +1,23 @@
+using Relay.Application.Abstractions;
+
 namespace Relay.Api.Hosting;
 
 internal static class HealthEndpoints
 {
-    /// <summary>`/healthz` (the process is alive) and `/readyz` (it accepts work; false while shutting down).</summary>
+    /// <summary>
+    /// `/healthz` (the process is alive) and `/readyz` (it accepts work: not while shutting down, nor while a
+    /// cluster node cannot reach Redis).
+    /// </summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok")))
             .WithTags("Health").WithSummary("Liveness");
-        endpoints.MapGet("/readyz", IResult (IHostApplicationLifetime lifetime) =>
+        endpoints.MapGet("/readyz", IResult (IHostApplicationLifetime lifetime, IRoomManager rooms) =>
                 lifetime.ApplicationStopping.IsCancellationRequested
                     ? TypedResults.Json(new HealthStatus("stopping"), statusCode: StatusCodes.Status503ServiceUnavailable)
-                    : TypedResults.Ok(new HealthStatus("ready")))
+                    : !rooms.IsAvailable
+                        ? TypedResults.Json(new HealthStatus("backplane unavailable"), statusCode: StatusCodes.Status503ServiceUnavailable)
+                        : TypedResults.Ok(new HealthStatus("ready")))
             .WithTags("Health").WithSummary("Readiness")
             .Produces<HealthStatus>().Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
         return endpoints;

@@ -44,6 +44,7 @@ public sealed class RelayOptionsValidatorTests
 
     [Theory]
     [InlineData("InMemory", true)]
+    [InlineData("Redis", true)]
     [InlineData("Foo", false)]
     [InlineData("inmemory", false)]
     [InlineData("", false)]
@@ -60,6 +61,23 @@ public sealed class RelayOptionsValidatorTests
 
         Assert.Contains("Redis:ConnectionString", FailingProperties(options));
         Assert.DoesNotContain("Redis:ConnectionString", FailingProperties(new RelayOptions { Backplane = "Redis" }));
+    }
+
+    [Theory]
+    [InlineData("relay", 2, null, true)]
+    [InlineData("", 2, null, false)]
+    [InlineData("has space", 2, null, false)]
+    [InlineData("relay", 0, null, false)]
+    [InlineData("relay", 0.5, "node-a", true)]
+    [InlineData("relay", 2, "no/slash", false)]
+    public void Redis_prefix_heartbeat_and_node_id_are_checked(string prefix, double heartbeat, string? nodeId, bool valid)
+    {
+        var options = new RelayOptions { Backplane = "Redis" };
+        options.Redis.KeyPrefix = prefix;
+        options.Redis.HeartbeatSeconds = heartbeat;
+        options.Redis.NodeId = nodeId;
+
+        Assert.Equal(valid, _validator.Validate(options).IsValid);
     }
 
     [Fact]

@@ -69,5 +69,15 @@ public sealed class SendQueueOptions
 
 public sealed class RedisOptions
 {
+    /// <summary>StackExchange.Redis configuration string (`host:port,password=...,ssl=true`).</summary>
     public string ConnectionString { get; set; } = "localhost:6379";
+
+    /// <summary>Every key and channel of the cluster is under this prefix, so several clusters can share one Redis.</summary>
+    public string KeyPrefix { get; set; } = "relay";
+
+    /// <summary>How often each node proves it is alive; a node silent for 1.5 intervals is taken for dead.</summary>
+    public double HeartbeatSeconds { get; set; } = 2;
+
+    /// <summary>This node's id in the cluster; null draws a unique one at start.</summary>
+    public string? NodeId { get; set; }
 }
