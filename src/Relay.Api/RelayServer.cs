@@ -33,7 +33,7 @@ public static class RelayServer
             .BindConfiguration(RelayOptions.SectionName)
             .ValidateOnStart();
         builder.Services.AddApplication();
-        builder.Services.AddInfrastructure();
+        builder.Services.AddInfrastructure(builder.Configuration);
         builder.Services.AddMediator((MediatorOptions options) =>
         {
             options.ServiceLifetime = ServiceLifetime.Singleton;
