@@ -272,9 +272,14 @@ public sealed partial class RoomCoordinator(TimeProvider timeProvider, ILogger l
             }
 
             Publish(room, ServerFrames.ClientLeft(clientId, reason));
-            if (hostChanged && room.SetHost(newHostId) && room.ClientCount > 0)
+            if (hostChanged)
             {
-                Publish(room, ServerFrames.HostChanged(newHostId));
+                // The departing host was already cleared by Remove: a room without one says so too.
+                room.SetHost(newHostId);
+                if (room.ClientCount > 0)
+                {
+                    Publish(room, ServerFrames.HostChanged(newHostId));
+                }
             }
         }
 
