@@ -16,6 +16,7 @@ internal sealed class PrometheusMetrics
     private readonly Gauge _connections;
     private readonly Gauge _openRooms;
     private readonly Gauge _clients;
+    private readonly Gauge _backplane;
     private readonly Counter _connectionsOpened;
     private readonly Counter _messagesReceived;
     private readonly Counter _bytesReceived;
@@ -38,7 +39,8 @@ internal sealed class PrometheusMetrics
         var factory = Metrics.WithCustomRegistry(Registry);
         _connections = factory.CreateGauge("relay_connections", "Open WebSocket connections.");
         _openRooms = factory.CreateGauge("relay_rooms", "Open rooms.");
-        _clients = factory.CreateGauge("relay_clients", "Clients in rooms.");
+        _clients = factory.CreateGauge("relay_clients", "Clients in rooms connected to this node.");
+        _backplane = factory.CreateGauge("relay_backplane_available", "1 while the room store is reachable (always 1 on a single node), else 0.");
         _connectionsOpened = factory.CreateCounter("relay_connections_opened_total", "WebSocket connections accepted since start.");
         _messagesReceived = factory.CreateCounter("relay_messages_received_total", "Messages received from clients.");
         _bytesReceived = factory.CreateCounter("relay_received_bytes_total", "Bytes of messages received from clients.");
@@ -57,12 +59,25 @@ internal sealed class PrometheusMetrics
     /// <summary>This server's registry (not the process-wide default, so that servers in one process stay apart).</summary>
     public CollectorRegistry Registry { get; }
 
+    /// <summary>The room's members connected here (a cluster node's rooms also list members of other nodes).</summary>
+    private static int LocalClients(Relay.Domain.Rooms.Room room)
+    {
+        var count = 0;
+        foreach (var member in room.Members)
+        {
+            count += member.IsRemote ? 0 : 1;
+        }
+
+        return count;
+    }
+
     private void Update()
     {
         var snapshot = _roomManager.Snapshot();
         _connections.Set(_stats.OpenConnections);
         _openRooms.Set(snapshot.Count);
-        _clients.Set(snapshot.Sum(r => r.ClientCount));
+        _clients.Set(snapshot.Sum(LocalClients));
+        _backplane.Set(_roomManager.IsAvailable ? 1 : 0);
         _connectionsOpened.IncTo(_stats.ConnectionsOpened);
         _messagesReceived.IncTo(_stats.MessagesReceived);
         _bytesReceived.IncTo(_stats.BytesReceived);

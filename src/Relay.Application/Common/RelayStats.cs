@@ -13,7 +13,7 @@ public sealed class RelayStats(TimeProvider timeProvider)
     [
         ErrorCodes.BadRequest, ErrorCodes.UnknownType, ErrorCodes.NotConnected, ErrorCodes.AlreadyConnected,
         ErrorCodes.RoomNotFound, ErrorCodes.InvalidSecret, ErrorCodes.RoomFull, ErrorCodes.RoomLocked,
-        ErrorCodes.NotHost, ErrorCodes.Forbidden, ErrorCodes.UnknownClient, ErrorCodes.RateLimited,
+        ErrorCodes.NotHost, ErrorCodes.Forbidden, ErrorCodes.UnknownClient, ErrorCodes.RateLimited, ErrorCodes.Unavailable,
     ];
 
     private static readonly FrozenDictionary<string, int> ErrorIndex =
