@@ -1,0 +1,129 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace Relay.Client;
+
+/// <summary>Writes the client's text and binary frames.</summary>
+internal static class ClientFrames
+{
+    public const byte BinaryBroadcast = 0x00;
+    public const byte BinarySend = 0x01;
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="utf8Json"/> is exactly one JSON value.</summary>
+    public static void ValidateJson(ReadOnlySpan<byte> utf8Json, string parameterName)
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            if (reader.Read() && reader.TrySkip() && !reader.Read())
+            {
+                return;
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException($"The data is not valid JSON: {ex.Message}", parameterName, ex);
+        }
+
+        throw new ArgumentException("The data must be exactly one JSON value.", parameterName);
+    }
+
+    /// <summary>Runs <paramref name="write"/> on a fresh writer and returns the UTF-8 bytes.</summary>
+    public static byte[] Write(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false }))
+        {
+            write(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A text message: <c>{"type":...,"ref":...,(fields)}</c>.</summary>
+    public static byte[] Message(string type, MessageRef reference, Action<Utf8JsonWriter>? fields = null) =>
+        Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, type);
+            reference.WriteTo(writer);
+            fields?.Invoke(writer);
+            writer.WriteEndObject();
+        });
+
+    /// <summary>A message with <c>data</c>: raw, validated UTF-8 JSON written as-is.</summary>
+    public static byte[] DataMessage(string type, MessageRef reference, ReadOnlySpan<byte> utf8Json, IEnumerable<int>? to)
+    {
+        var buffer = new ArrayBufferWriter<byte>(utf8Json.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, type);
+            reference.WriteTo(writer);
+            if (to is not null)
+            {
+                writer.WriteStartArray("to"u8);
+                foreach (var id in to)
+                {
+                    writer.WriteNumberValue(id);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WritePropertyName("data"u8);
+            writer.WriteRawValue(utf8Json, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A binary broadcast: <c>0x00</c> + payload.</summary>
+    public static byte[] BinaryBroadcastFrame(ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[1 + payload.Length];
+        frame[0] = BinaryBroadcast;
+        payload.CopyTo(frame.AsSpan(1));
+        return frame;
+    }
+
+    /// <summary>A binary send: <c>0x01</c> + 4-byte big-endian client id + payload.</summary>
+    public static byte[] BinarySendFrame(int to, ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[5 + payload.Length];
+        frame[0] = BinarySend;
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1, 4), to);
+        payload.CopyTo(frame.AsSpan(5));
+        return frame;
+    }
+}
+
+/// <summary>A message's <c>ref</c>: none, a caller's string, or one of the client's own integers.</summary>
+internal readonly record struct MessageRef(string? Text, long? Number)
+{
+    public static MessageRef None => default;
+
+    public static MessageRef FromText(string? text)
+    {
+        if (text is { Length: > 64 })
+        {
+            throw new ArgumentException("A ref has at most 64 characters.", nameof(text));
+        }
+
+        return new MessageRef(text, null);
+    }
+
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        if (Number is { } number)
+        {
+            writer.WriteNumber("ref"u8, number);
+        }
+        else if (Text is not null)
+        {
+            writer.WriteString("ref"u8, Text);
+        }
+    }
+}

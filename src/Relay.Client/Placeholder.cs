@@ -1,3 +1,0 @@
-namespace Relay.Client;
-
-internal static class Placeholder;
