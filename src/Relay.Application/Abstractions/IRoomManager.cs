@@ -67,7 +67,7 @@ public enum JoinOutcome
     Unavailable,
 }
 
-/// <summary>The outcome of a change to one member (kick, host transfer).</summary>
+/// <summary>The outcome of a change to one member (kick, host transfer) or to a room (close).</summary>
 public enum MemberChange
 {
     Done,
@@ -120,9 +120,9 @@ public interface IRoomManager
 
     /// <summary>
     /// Closes <paramref name="room"/> for good: unregisters it, sends every member `room_closed` and closes each
-    /// connection with <paramref name="closeCode"/>. False when it was already closed.
+    /// connection with <paramref name="closeCode"/>. <see cref="MemberChange.RoomNotFound"/> when it was already closed.
     /// </summary>
-    ValueTask<bool> CloseAsync(Room room, string reason, ushort closeCode, string? message, CancellationToken cancellationToken);
+    ValueTask<MemberChange> CloseAsync(Room room, string reason, ushort closeCode, string? message, CancellationToken cancellationToken);
 
     /// <summary>
     /// Passes a relay that was delivered to this node's members on to the members connected elsewhere:

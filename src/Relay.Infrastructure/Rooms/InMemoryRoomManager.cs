@@ -128,8 +128,8 @@ public sealed class InMemoryRoomManager : IRoomManager
     public ValueTask<MemberChange> TransferHostAsync(Session host, int clientId, CancellationToken cancellationToken) =>
         ValueTask.FromResult(_coordinator.TransferHost(host, clientId));
 
-    public ValueTask<bool> CloseAsync(Room room, string reason, ushort closeCode, string? message, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(_coordinator.CloseRoom(room, reason, closeCode, message));
+    public ValueTask<MemberChange> CloseAsync(Room room, string reason, ushort closeCode, string? message, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_coordinator.CloseRoom(room, reason, closeCode, message) ? MemberChange.Done : MemberChange.RoomNotFound);
 
     public void Forward(Room room, RelayEnvelope envelope)
     {

@@ -16,7 +16,8 @@ public sealed class CloseRoomHandler(IRoomManager rooms) : ICommandHandler<Close
             return error;
         }
 
-        await rooms.CloseAsync(room, RoomClosedReasons.ClosedByHost, CloseCodes.RoomClosed, command.Reason, cancellationToken);
-        return RealtimeResult.Ok;
+        // Closed already (by someone else, at the same moment) is as good as closed.
+        var change = await rooms.CloseAsync(room, RoomClosedReasons.ClosedByHost, CloseCodes.RoomClosed, command.Reason, cancellationToken);
+        return change == MemberChange.Unavailable ? MemberChanges.ToResult(change, 0) : RealtimeResult.Ok;
     }
 }

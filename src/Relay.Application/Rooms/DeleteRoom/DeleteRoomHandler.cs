@@ -12,11 +12,14 @@ public sealed class DeleteRoomHandler(IRoomManager rooms) : ICommandHandler<Dele
     {
         ArgumentNullException.ThrowIfNull(command);
         var room = await rooms.FindAsync(command.Id, cancellationToken);
-        if (room is null || !await rooms.CloseAsync(room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, cancellationToken))
+        var change = room is null
+            ? MemberChange.RoomNotFound
+            : await rooms.CloseAsync(room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, cancellationToken);
+        return change switch
         {
-            return Result<bool>.NotFound($"No room with id '{command.Id}'.");
-        }
-
-        return Result<bool>.Ok(true);
+            MemberChange.Done => Result<bool>.Ok(true),
+            MemberChange.Unavailable => Result<bool>.Unavailable("The room store is unavailable: try again shortly."),
+            _ => Result<bool>.NotFound($"No room with id '{command.Id}'."),
+        };
     }
 }

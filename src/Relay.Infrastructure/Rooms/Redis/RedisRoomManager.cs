@@ -361,11 +361,18 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
         }
     }
 
-    public async ValueTask<bool> CloseAsync(Room room, string reason, ushort closeCode, string? message, CancellationToken cancellationToken)
+    public async ValueTask<MemberChange> CloseAsync(Room room, string reason, ushort closeCode, string? message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(room);
-        var result = (long)await EvalAsync(RedisScripts.Close, room.Id, [reason, (int)closeCode, Flagged.Encode(message), 0, "0"]);
-        return result == 1;
+        try
+        {
+            var result = (long)await EvalAsync(RedisScripts.Close, room.Id, [reason, (int)closeCode, Flagged.Encode(message), 0, "0"]);
+            return result == 1 ? MemberChange.Done : MemberChange.RoomNotFound;
+        }
+        catch (RoomStoreUnavailableException)
+        {
+            return MemberChange.Unavailable;
+        }
     }
 
     public void Forward(Room room, RelayEnvelope envelope)
