@@ -4,8 +4,14 @@
 #   ./bench/run.sh            # full run: Relay, the SignalR baseline and the Node ws baseline, W1..W4 (~6-10 min)
 #   ./bench/run.sh --quick    # same, shorter steps and fewer clients (~2-3 min)
 #   ./bench/run.sh --smoke    # Relay only, tiny sizes (~10 s); does not touch docs/
+#   ./bench/run.sh --cluster [--quick|--smoke]
+#                             # W1 with the clients split across two Relay nodes on one Redis (redis-server on a
+#                             # free 127.0.0.1 port), plus one in-memory node and one Redis-mode node for reference;
+#                             # results in bench/results/<timestamp>-cluster-<preset>.json and the "W1 across two
+#                             # nodes (Redis)" part of docs/benchmarks.md (--smoke: the split run only, ~15 s, no docs)
 #
-# Other options: --targets relay,signalr,node-ws   --workloads w1,w2,w3,w4   --no-docs
+# Other options: --targets relay,signalr,node-ws (with --cluster: relay,relay-redis,relay-cluster)
+#                --workloads w1,w2,w3,w4   --no-docs
 #
 # It builds Release into bench/.artifacts, installs what is missing (gnuplot-nox for the chart, the Node
 # baseline's npm packages), then for each workload runs each target in turn: starts the server on 127.0.0.1
@@ -19,17 +25,22 @@ ROOT=$(pwd)
 
 PRESET=full
 TARGETS=relay,signalr,node-ws
+TARGETS_GIVEN=""
 WORKLOADS=w1,w2,w3,w4
 DOCS=1
+CLUSTER=0
+# The exact command, recorded in the results (and, for --cluster, in docs/benchmarks.md).
+export BENCH_COMMAND="./bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) PRESET=quick ;;
     --smoke) PRESET=smoke; TARGETS=relay; DOCS=0 ;;
     --full) PRESET=full ;;
-    --targets) TARGETS=$2; shift ;;
+    --cluster) CLUSTER=1 ;;
+    --targets) TARGETS=$2; TARGETS_GIVEN=$2; shift ;;
     --workloads) WORKLOADS=$2; shift ;;
     --no-docs) DOCS=0 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -39,8 +50,19 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 ART="$ROOT/bench/.artifacts"
 RESULTS_DIR="$ROOT/bench/results"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RESULTS="$RESULTS_DIR/$STAMP-$PRESET.json"
-LOGS="$RESULTS_DIR/$STAMP-$PRESET-logs"
+if [ "$CLUSTER" = 1 ]; then
+  # W1 only; the split run, plus (unless --smoke) the two single-node references.
+  WORKLOADS=w1
+  if [ -n "$TARGETS_GIVEN" ]; then TARGETS=$TARGETS_GIVEN
+  elif [ "$PRESET" = smoke ]; then TARGETS=relay-cluster
+  else TARGETS=relay,relay-redis,relay-cluster
+  fi
+  RUN_NAME="$STAMP-cluster-$PRESET"
+else
+  RUN_NAME="$STAMP-$PRESET"
+fi
+RESULTS="$RESULTS_DIR/$RUN_NAME.json"
+LOGS="$RESULTS_DIR/$RUN_NAME-logs"
 mkdir -p "$RESULTS_DIR" "$LOGS"
 
 # The machine's load before this script adds its own (the build): recorded with the results.
@@ -49,29 +71,52 @@ export BENCH_LOAD_AVERAGE=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 say() { echo "[run.sh] $*" >&2; }
 warn() { echo "[run.sh] WARNING: $*" >&2; }
 
-SERVER_PID=""
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
+stop_pid() { # pid: TERM, up to 10 s, then KILL
+  local pid=$1
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   fi
+}
+SERVER_PID=""
+stop_server() {
+  stop_pid "$SERVER_PID"
   SERVER_PID=""
 }
-trap stop_server EXIT
+# --cluster: the Relay nodes and redis-server this script started.
+NODE_PIDS=()
+REDIS_PID=""
+stop_nodes() {
+  local pid
+  for pid in "${NODE_PIDS[@]}"; do stop_pid "$pid"; done
+  NODE_PIDS=()
+}
+stop_all() {
+  stop_server
+  stop_nodes
+  stop_pid "$REDIS_PID"
+  REDIS_PID=""
+}
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 # --- tools ---------------------------------------------------------------------------------------------------
 command -v dotnet >/dev/null || { echo "run.sh: the .NET SDK (dotnet) is required" >&2; exit 2; }
 command -v curl >/dev/null || { apt-get install -y curl >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y curl >/dev/null 2>&1; } || true; }
-if [ "$DOCS" = 1 ] && ! command -v gnuplot >/dev/null; then
+if [ "$DOCS" = 1 ] && [ "$CLUSTER" = 0 ] && ! command -v gnuplot >/dev/null; then
   say "installing gnuplot-nox for the chart"
   { apt-get install -y gnuplot-nox >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y gnuplot-nox >/dev/null 2>&1; }; } \
     || warn "could not install gnuplot-nox: the chart will not be redrawn"
+fi
+if [ "$CLUSTER" = 1 ] && ! command -v redis-server >/dev/null; then
+  say "installing redis-server for the cluster run"
+  apt-get install -y redis-server >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y redis-server >/dev/null 2>&1; } || true
+  command -v redis-server >/dev/null || { echo "run.sh: --cluster needs redis-server, which could not be installed (apt-get install redis-server)" >&2; exit 2; }
 fi
 
 # --- build ---------------------------------------------------------------------------------------------------
@@ -88,6 +133,9 @@ IFS=',' read -r -a wanted <<<"$TARGETS"
 for t in "${wanted[@]}"; do
   case "$t" in
     relay) available+=(relay) ;;
+    relay-redis|relay-cluster)
+      if [ "$CLUSTER" = 1 ]; then available+=("$t"); else warn "$t needs --cluster: skipped"; fi
+      ;;
     signalr)
       csproj=$(ls bench/baselines/signalr/*.csproj 2>/dev/null | head -n 1 || true)
       if [ -z "$csproj" ]; then
@@ -144,9 +192,9 @@ if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((W3_WANTED + 1000)) ]; then
 fi
 
 # --- servers -------------------------------------------------------------------------------------------------
-free_port() {
+free_port() { # [first port]
   local port
-  for port in $(seq 5301 5999); do
+  for port in $(seq "${1:-5301}" $(( ${1:-5301} + 698 ))); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
@@ -187,6 +235,116 @@ start_server() { # target port log
   stop_server
   return 1
 }
+
+# --- cluster (--cluster) -------------------------------------------------------------------------------------
+# W1 with the clients split across two Redis-mode Relay nodes, plus single-node references, then exit.
+relay_args() { # the production settings used for every Relay run, as above
+  echo --environment Production --Relay:AllowAnonymousApi=true --Relay:RateLimit:MessagesPerSecond=1000000 \
+    --Relay:RateLimit:Burst=1000000 --Relay:MaxConnections=100000 --Relay:MaxClientsCap=1000 \
+    --Logging:LogLevel:Default=Warning
+}
+
+redis_ping() { # port: true once redis answers PING
+  ( exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && IFS= read -r -t 1 reply <&3 && [[ "$reply" == +PONG* ]] ) 2>/dev/null
+}
+
+start_redis() { # sets REDIS_PORT and REDIS_PID
+  local attempt
+  mkdir -p "$LOGS/redis"
+  for attempt in 1 2 3; do
+    REDIS_PORT=$(free_port 6400)
+    # In-memory only (no RDB, no AOF), loopback only; it dies with this script (trap).
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes --save "" --appendonly no \
+      --dir "$LOGS/redis" --daemonize no >"$LOGS/redis.log" 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 1 100); do
+      if ! kill -0 "$REDIS_PID" 2>/dev/null; then break; fi
+      if redis_ping "$REDIS_PORT"; then return 0; fi
+      sleep 0.1
+    done
+    warn "redis-server did not start on port $REDIS_PORT (attempt $attempt):"; tail -n 5 "$LOGS/redis.log" >&2
+    stop_pid "$REDIS_PID"; REDIS_PID=""
+  done
+  return 1
+}
+
+start_node() { # name log [extra Relay args...]: starts a Relay node on a free port, sets NODE_PORT and NODE_PID
+  local name=$1 log=$2
+  shift 2
+  NODE_PORT=$(free_port)
+  # shellcheck disable=SC2046
+  (cd "$RELAY_DIR" && exec dotnet Relay.Api.dll --urls "http://127.0.0.1:$NODE_PORT" $(relay_args) "$@") >"$log" 2>&1 &
+  NODE_PID=$!
+  NODE_PIDS+=("$NODE_PID")
+  # /readyz: up, and (in Redis mode) connected to Redis.
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$NODE_PID" 2>/dev/null; then
+      warn "$name exited at start-up:"; tail -n 20 "$log" >&2
+      return 1
+    fi
+    if curl -sf -o /dev/null "http://127.0.0.1:$NODE_PORT/readyz"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  warn "$name was not ready (/readyz) within 30 s"
+  return 1
+}
+
+if [ "$CLUSTER" = 1 ]; then
+  started=$(date +%s)
+  failures=0
+  start_redis || { echo "run.sh: could not start redis-server" >&2; exit 1; }
+  say "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
+  for t in "${available[@]}"; do
+    prefix="bench-$STAMP-$t"
+    redis=(--Relay:Backplane=Redis "--Relay:Redis:ConnectionString=127.0.0.1:$REDIS_PORT" "--Relay:Redis:KeyPrefix=$prefix")
+    args=()
+    case "$t" in
+      relay)
+        start_node relay "$LOGS/node-relay.log" || { failures=$((failures + 1)); stop_nodes; continue; }
+        args=(--target relay --url "http://127.0.0.1:$NODE_PORT" --server-pid "$NODE_PID")
+        ;;
+      relay-redis)
+        start_node relay-redis "$LOGS/node-relay-redis.log" "${redis[@]}" --Relay:Redis:NodeId=bench-single \
+          || { failures=$((failures + 1)); stop_nodes; continue; }
+        args=(--target relay --label relay-redis --url "http://127.0.0.1:$NODE_PORT" --server-pid "$NODE_PID" --redis-pid "$REDIS_PID")
+        ;;
+      relay-cluster)
+        start_node "node A" "$LOGS/node-cluster-a.log" "${redis[@]}" --Relay:Redis:NodeId=bench-a \
+          || { failures=$((failures + 1)); stop_nodes; continue; }
+        url_a="http://127.0.0.1:$NODE_PORT"; pid_a=$NODE_PID
+        start_node "node B" "$LOGS/node-cluster-b.log" "${redis[@]}" --Relay:Redis:NodeId=bench-b \
+          || { failures=$((failures + 1)); stop_nodes; continue; }
+        url_b="http://127.0.0.1:$NODE_PORT"; pid_b=$NODE_PID
+        say "relay-cluster: node A $url_a (pid $pid_a), node B $url_b (pid $pid_b), key prefix $prefix"
+        args=(--target relay --label relay-cluster --url "$url_a,$url_b" --server-pid "$pid_a,$pid_b" --redis-pid "$REDIS_PID")
+        ;;
+      *) warn "$t is not a --cluster target (relay, relay-redis, relay-cluster): skipped"; continue ;;
+    esac
+    if ! timeout 900 dotnet "$LOADGEN" run "${args[@]}" --workload w1 --preset "$PRESET" --out "$RESULTS"; then
+      warn "$t w1 reported a failure (see above)"
+      failures=$((failures + 1))
+    fi
+    stop_nodes
+  done
+  stop_pid "$REDIS_PID"; REDIS_PID=""
+  say "cluster runs done in $(( $(date +%s) - started )) s; results in ${RESULTS#"$ROOT"/}"
+  if [ ! -f "$RESULTS" ]; then
+    warn "no results were written"
+    exit 1
+  fi
+  if [ "$DOCS" = 1 ]; then
+    dotnet "$LOADGEN" report --section cluster --in "$RESULTS" --md docs/benchmarks.md >&2
+  else
+    dotnet "$LOADGEN" report --section cluster --in "$RESULTS" --md "$RESULTS_DIR/$RUN_NAME.md" >&2
+  fi
+  if [ "$failures" -gt 0 ]; then
+    warn "$failures run(s) failed"
+    exit 1
+  fi
+  exit 0
+fi
 
 # --- run -----------------------------------------------------------------------------------------------------
 started=$(date +%s)

@@ -13,12 +13,18 @@ namespace Relay.LoadGen;
 internal static class Program
 {
     private const string Usage = """
-        Relay.LoadGen run --target relay|signalr|node-ws --url http://127.0.0.1:PORT --workload w1[,w2,w3,w4]
-            [--preset full|quick|smoke] [--server-pid PID] [--out results.json] [--api-key KEY]
+        Relay.LoadGen run --target relay|signalr|node-ws --url http://127.0.0.1:PORT[,http://127.0.0.1:PORT2] --workload w1[,w2,w3,w4]
+            [--url2 http://127.0.0.1:PORT2] [--label NAME] [--preset full|quick|smoke] [--server-pid PID[,PID2]] [--redis-pid PID]
+            [--out results.json] [--api-key KEY]
             [--rooms N] [--clients N (per room)] [--rates 1,2,5,...] [--payload BYTES] [--mode text|binary]
             [--duration S] [--warmup S] [--p99-limit-ms MS] [--no-stop]
             [--connections N] [--concurrency N] [--hold S] [--sources 127.0.0.2,127.0.0.3|none]
         Relay.LoadGen report --in results.json [--md docs/benchmarks.md] [--plot-data DIR] [--png docs/benchmarks-w1.png]
+        Relay.LoadGen report --section cluster --in cluster.json [--md docs/benchmarks.md]
+
+        Several URLs (a comma-separated --url, or --url2) are nodes of one cluster: rooms are created on the first,
+        client i of a room joins through node i mod N, and W1/W2 steps also report same-node and cross-node latency.
+        --label names the target in the results (default: the target, or <target>-cluster for several nodes).
         """;
 
     public static async Task<int> Main(string[] args)
@@ -66,14 +72,23 @@ internal static class Program
     private static async Task<int> RunAsync(Dictionary<string, string> o, CancellationToken cancellationToken)
     {
         var targetName = Required(o, "target");
-        var url = new Uri(Required(o, "url"));
+        var urls = Required(o, "url").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(o.TryGetValue("url2", out var url2) ? [url2] : [])
+            .Select(u => new Uri(u))
+            .ToList();
+        var url = string.Join(", ", urls);
         var preset = o.GetValueOrDefault("preset", "full");
         var outPath = o.GetValueOrDefault("out");
         var workloads = Required(o, "workload").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var document = outPath is not null && File.Exists(outPath) ? ResultsDocument.Load(outPath) : new ResultsDocument { Preset = preset };
         var failed = false;
 
-        await using var target = TargetFactory.Create(targetName, url, o.GetValueOrDefault("api-key"));
+        var apiKey = o.GetValueOrDefault("api-key");
+        await using var target = urls.Count == 1 && !o.ContainsKey("label")
+            ? TargetFactory.Create(targetName, urls[0], apiKey)
+            : new ClusterTarget(
+                o.GetValueOrDefault("label") ?? (urls.Count > 1 ? targetName + "-cluster" : targetName),
+                [.. urls.Select(u => TargetFactory.Create(targetName, u, apiKey))]);
         foreach (var id in workloads)
         {
             var options = Apply(WorkloadOptions.For(id, preset), o);
@@ -127,7 +142,9 @@ internal static class Program
             SourceAddresses = sources is null ? d.SourceAddresses
                 : sources == "none" ? []
                 : [.. sources.Split(',').Select(IPAddress.Parse)],
-            ServerPid = o.TryGetValue("server-pid", out var pid) ? I(pid) : d.ServerPid,
+            ServerPid = o.TryGetValue("server-pid", out var pid) ? I(pid.Split(',')[0]) : d.ServerPid,
+            OtherServerPids = o.TryGetValue("server-pid", out var pids) ? [.. pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(I)] : d.OtherServerPids,
+            RedisPid = o.TryGetValue("redis-pid", out var redisPid) ? I(redisPid) : d.RedisPid,
         };
     }
 

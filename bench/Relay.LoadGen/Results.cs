@@ -13,6 +13,9 @@ public sealed class ResultsDocument
 
     public MachineInfo Machine { get; set; } = MachineInfo.Current();
 
+    /// <summary>The command that produced the file (bench/run.sh passes it as BENCH_COMMAND), when known.</summary>
+    public string? Command { get; set; } = Environment.GetEnvironmentVariable("BENCH_COMMAND") is { Length: > 0 } c ? c : null;
+
     public List<WorkloadResult> Runs { get; set; } = [];
 
     public static ResultsDocument Load(string path) =>
@@ -172,6 +175,18 @@ public sealed class StepResult
 
     public ProcessSample LoadGen { get; set; } = new();
 
+    /// <summary>Clients split across cluster nodes: latency of the deliveries to a client on its sender's node.</summary>
+    public LatencySummary? SameNode { get; set; }
+
+    /// <summary>Clients split across cluster nodes: latency of the deliveries that crossed to another node.</summary>
+    public LatencySummary? CrossNode { get; set; }
+
+    /// <summary>With several server processes (cluster nodes, in node order): each one's sample; <see cref="Server"/> is their sum.</summary>
+    public List<ProcessSample>? Nodes { get; set; }
+
+    /// <summary>The Redis process, when sampled.</summary>
+    public ProcessSample? Redis { get; set; }
+
     public bool WithinLimits { get; set; }
 }
 
@@ -201,6 +216,21 @@ public sealed class ProcessSample
     public double RssMiB { get; set; }
 
     public double MaxRssMiB { get; set; }
+
+    /// <summary>Several processes together: CPU and memory added up.</summary>
+    public static ProcessSample Sum(IEnumerable<ProcessSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var sum = new ProcessSample();
+        foreach (var s in samples)
+        {
+            sum.CpuPercent = Math.Round(sum.CpuPercent + s.CpuPercent, 1);
+            sum.RssMiB = Math.Round(sum.RssMiB + s.RssMiB, 1);
+            sum.MaxRssMiB = Math.Round(sum.MaxRssMiB + s.MaxRssMiB, 1);
+        }
+
+        return sum;
+    }
 }
 
 /// <summary>W3: idle connections.</summary>

@@ -7,6 +7,8 @@ namespace Relay.LoadGen.Measurement;
 /// Records send-to-receive latency (microseconds) of messages sent within one measurement window into
 /// per-thread HdrHistograms, merged when the step ends. Messages sent outside the window (warm-up, the
 /// previous step) are ignored, so the count of recorded messages is also the delivered count for the window.
+/// When the receiver's node is given and the payload carries its sender's node (clients split across cluster
+/// nodes), each latency is also recorded as a same-node or a cross-node delivery.
 /// </summary>
 public sealed class LatencyRecorder : IDisposable
 {
@@ -14,6 +16,8 @@ public sealed class LatencyRecorder : IDisposable
     public const long HighestMicros = 60_000_000;
 
     private readonly ThreadLocal<LongHistogram> _histograms = new(() => new LongHistogram(HighestMicros, 3), trackAllValues: true);
+    private readonly ThreadLocal<LongHistogram> _sameNode = new(() => new LongHistogram(HighestMicros, 3), trackAllValues: true);
+    private readonly ThreadLocal<LongHistogram> _crossNode = new(() => new LongHistogram(HighestMicros, 3), trackAllValues: true);
     private long _windowStart = long.MaxValue;
     private long _windowEnd = long.MinValue;
     private readonly bool _binary;
@@ -33,9 +37,15 @@ public sealed class LatencyRecorder : IDisposable
     }
 
     /// <summary>The receive callback: reads the timestamp from the payload and records the latency.</summary>
-    public void OnMessage(ReadOnlyMemory<byte> payload, long arrived)
+    public void OnMessage(ReadOnlyMemory<byte> payload, long arrived) => OnMessage(payload, arrived, -1);
+
+    /// <summary>
+    /// The receive callback of a client on node <paramref name="receiverNode"/> (-1: not split by node): also
+    /// records the latency as same-node or cross-node when the payload names its sender's node.
+    /// </summary>
+    public void OnMessage(ReadOnlyMemory<byte> payload, long arrived, int receiverNode)
     {
-        if (!Payloads.TryReadTimestamp(payload.Span, _binary, out var sent))
+        if (!Payloads.TryReadTimestamp(payload.Span, _binary, out var sent, out var senderNode))
         {
             Interlocked.Increment(ref _foreign);
             return;
@@ -46,8 +56,12 @@ public sealed class LatencyRecorder : IDisposable
             return;
         }
 
-        var micros = (arrived - sent) * 1_000_000 / Stopwatch.Frequency;
-        _histograms.Value!.RecordValue(Math.Clamp(micros, 0, HighestMicros));
+        var micros = Math.Clamp((arrived - sent) * 1_000_000 / Stopwatch.Frequency, 0, HighestMicros);
+        _histograms.Value!.RecordValue(micros);
+        if (receiverNode >= 0 && senderNode >= 0)
+        {
+            (senderNode == receiverNode ? _sameNode : _crossNode).Value!.RecordValue(micros);
+        }
     }
 
     /// <summary>Recorded messages so far (approximate while receivers are still running).</summary>
@@ -63,10 +77,18 @@ public sealed class LatencyRecorder : IDisposable
     }
 
     /// <summary>Merges the per-thread histograms.</summary>
-    public LongHistogram Merge()
+    public LongHistogram Merge() => Merge(_histograms);
+
+    /// <summary>Merges the latencies of deliveries whose sender and receiver were on the same node.</summary>
+    public LongHistogram MergeSameNode() => Merge(_sameNode);
+
+    /// <summary>Merges the latencies of deliveries that crossed from one node to another.</summary>
+    public LongHistogram MergeCrossNode() => Merge(_crossNode);
+
+    private static LongHistogram Merge(ThreadLocal<LongHistogram> histograms)
     {
         var merged = new LongHistogram(HighestMicros, 3);
-        foreach (var h in _histograms.Values)
+        foreach (var h in histograms.Values)
         {
             merged.Add(h);
         }
@@ -95,5 +117,10 @@ public sealed class LatencyRecorder : IDisposable
         };
     }
 
-    public void Dispose() => _histograms.Dispose();
+    public void Dispose()
+    {
+        _histograms.Dispose();
+        _sameNode.Dispose();
+        _crossNode.Dispose();
+    }
 }

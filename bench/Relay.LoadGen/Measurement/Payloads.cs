@@ -6,6 +6,9 @@ namespace Relay.LoadGen.Measurement;
 /// <summary>
 /// Payloads that carry their send time: text is a JSON string `"&lt;Stopwatch timestamp&gt;:xxxx..."`
 /// padded to the payload size (quotes included); binary is the timestamp as 8 bytes little-endian, then padding.
+/// With clients split across cluster nodes, the first padding character (after the `:` in text, byte 8 in
+/// binary) carries the sending client's node as a letter (`A`, `B`, ...), so a receiver can tell a same-node
+/// delivery from a cross-node one; untagged payloads keep `x` there.
 /// </summary>
 public static class Payloads
 {
@@ -31,13 +34,27 @@ public static class Payloads
         return bytes;
     }
 
+    /// <summary>No origin tag: the padding character.</summary>
+    public const byte NoTag = (byte)'x';
+
     /// <summary>Writes <paramref name="timestamp"/> into a payload made by <see cref="Create"/>.</summary>
-    public static void Stamp(byte[] payload, bool binary, long timestamp)
+    public static void Stamp(byte[] payload, bool binary, long timestamp) => Stamp(payload, binary, timestamp, NoTag);
+
+    /// <summary>
+    /// Writes <paramref name="timestamp"/> and, where the payload has room for it, the origin
+    /// <paramref name="tag"/> (<see cref="TagOf"/>) into a payload made by <see cref="Create"/>.
+    /// </summary>
+    public static void Stamp(byte[] payload, bool binary, long timestamp, byte tag)
     {
         ArgumentNullException.ThrowIfNull(payload);
         if (binary)
         {
             BinaryPrimitives.WriteInt64LittleEndian(payload, timestamp);
+            if (payload.Length > 8)
+            {
+                payload[8] = tag;
+            }
+
             return;
         }
 
@@ -45,11 +62,25 @@ public static class Payloads
         span.Fill((byte)'x');
         Utf8Formatter.TryFormat(timestamp, span, out var written);
         span[written] = (byte)':';
+        if (written + 1 < span.Length)
+        {
+            span[written + 1] = tag;
+        }
     }
 
+    /// <summary>The tag of node <paramref name="node"/> (0-based): `A`, `B`, ...</summary>
+    public static byte TagOf(int node) => (byte)('A' + Math.Clamp(node, 0, 25));
+
     /// <summary>Reads the send timestamp back; false when the payload is not one of ours.</summary>
-    public static bool TryReadTimestamp(ReadOnlySpan<byte> payload, bool binary, out long timestamp)
+    public static bool TryReadTimestamp(ReadOnlySpan<byte> payload, bool binary, out long timestamp) =>
+        TryReadTimestamp(payload, binary, out timestamp, out _);
+
+    /// <summary>
+    /// Reads the send timestamp and the origin node back (-1 when untagged); false when the payload is not one of ours.
+    /// </summary>
+    public static bool TryReadTimestamp(ReadOnlySpan<byte> payload, bool binary, out long timestamp, out int node)
     {
+        node = -1;
         timestamp = 0;
         if (binary)
         {
@@ -59,10 +90,25 @@ public static class Payloads
             }
 
             timestamp = BinaryPrimitives.ReadInt64LittleEndian(payload);
+            if (payload.Length > 8 && payload[8] is >= (byte)'A' and <= (byte)'Z')
+            {
+                node = payload[8] - 'A';
+            }
+
             return true;
         }
 
-        return payload.Length >= 2 && payload[0] == (byte)'"'
-            && Utf8Parser.TryParse(payload[1..], out timestamp, out var consumed) && consumed > 0;
+        if (payload.Length < 2 || payload[0] != (byte)'"' || !Utf8Parser.TryParse(payload[1..], out timestamp, out var consumed) || consumed == 0)
+        {
+            return false;
+        }
+
+        var at = 1 + consumed + 1; // after the ':'
+        if (at < payload.Length && payload[at] is >= (byte)'A' and <= (byte)'Z')
+        {
+            node = payload[at] - 'A';
+        }
+
+        return true;
     }
 }

@@ -18,6 +18,16 @@ public static class Report
         ArgumentNullException.ThrowIfNull(options);
         var input = options.TryGetValue("in", out var i) ? i : throw new ArgumentException("--in is required");
         var document = ResultsDocument.Load(input);
+        switch (options.GetValueOrDefault("section", "results"))
+        {
+            case "results":
+                break;
+            case "cluster":
+                return ClusterReport.Run(document, options, Path.GetFileName(input));
+            default:
+                throw new ArgumentException("--section is results or cluster");
+        }
+
         var png = options.GetValueOrDefault("png");
         var markdown = Markdown(document, png is null ? null : Path.GetFileName(png), Path.GetFileName(input));
         if (options.TryGetValue("md", out var md))
@@ -40,14 +50,20 @@ public static class Report
     }
 
     /// <summary>Replaces the text between the markers (or appends the markers and the text).</summary>
-    public static void WriteSection(string path, string section)
+    public static void WriteSection(string path, string section) => WriteSection(path, section, StartMarker, EndMarker);
+
+    /// <summary>Replaces the text between <paramref name="startMarker"/> and <paramref name="endMarker"/> (or appends the markers and the text).</summary>
+    public static void WriteSection(string path, string section, string startMarker, string endMarker)
     {
+        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(startMarker);
+        ArgumentNullException.ThrowIfNull(endMarker);
         var text = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
-        var start = text.IndexOf(StartMarker, StringComparison.Ordinal);
-        var end = text.IndexOf(EndMarker, StringComparison.Ordinal);
-        var block = StartMarker + "\n" + section.TrimEnd() + "\n" + EndMarker;
+        var start = text.IndexOf(startMarker, StringComparison.Ordinal);
+        var end = text.IndexOf(endMarker, StringComparison.Ordinal);
+        var block = startMarker + "\n" + section.TrimEnd() + "\n" + endMarker;
         text = start >= 0 && end > start
-            ? string.Concat(text.AsSpan(0, start), block, text.AsSpan(end + EndMarker.Length))
+            ? string.Concat(text.AsSpan(0, start), block, text.AsSpan(end + endMarker.Length))
             : text.TrimEnd() + "\n\n" + block + "\n";
         File.WriteAllText(path, text);
     }
@@ -233,12 +249,12 @@ public static class Report
     }
 
     /// <summary>The last run of each (target, workload).</summary>
-    private static List<WorkloadResult> Latest(ResultsDocument document) =>
+    internal static List<WorkloadResult> Latest(ResultsDocument document) =>
         [.. document.Runs.GroupBy(r => (r.Target, r.Workload)).Select(g => g.Last())];
 
     private static int Order(string target) => Array.IndexOf(PreferredOrder, target) is var i && i >= 0 ? i : PreferredOrder.Length;
 
-    private static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+    internal static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 
-    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    internal static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -18,7 +18,8 @@ internal static class Clients
 
     /// <summary>
     /// Connects <paramref name="count"/> clients, client i to room <c>rooms[i / perRoom]</c> from source address
-    /// <c>sources[i % sources.Count]</c>. Failed joins leave a null slot and an entry in <paramref name="errors"/>.
+    /// <c>sources[i % sources.Count]</c> (through node <c>i mod N</c> of a <see cref="ClusterTarget"/>).
+    /// Failed joins leave a null slot and an entry in <paramref name="errors"/>.
     /// </summary>
     public static async Task<IBenchClient?[]> ConnectAsync(
         ITarget target,
@@ -39,7 +40,8 @@ internal static class Clients
             var started = Stopwatch.GetTimestamp();
             try
             {
-                clients[i] = await target.ConnectAsync(rooms[i / perRoom], source, onMessage(i), ct);
+                var node = target is ClusterTarget cluster ? cluster.NodeFor(i) : target;
+                clients[i] = await node.ConnectAsync(rooms[i / perRoom], source, onMessage(i), ct);
                 if (joinMicros is not null)
                 {
                     joinMicros[i] = (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;

@@ -12,6 +12,8 @@ namespace Relay.LoadGen.Workloads;
 /// broadcasts that are due, round robin over their clients; a client whose previous send has not completed
 /// is skipped (counted), so no slow socket ever holds up the run. Only messages sent inside the window are
 /// counted and timed; after the window the runner waits for them to drain.
+/// Against a <see cref="ClusterTarget"/> with several nodes, client i joins through node i mod N, every payload
+/// carries its sender's node, and each step also reports same-node and cross-node latency.
 /// </summary>
 public static class ThroughputRunner
 {
@@ -28,10 +30,18 @@ public static class ThroughputRunner
         var started = Stopwatch.GetTimestamp();
         var total = options.Rooms * options.ClientsPerRoom;
         var router = new Router();
+        var cluster = target is ClusterTarget { IsSplit: true } c ? c : null;
+        if (cluster is not null)
+        {
+            result.Parameters["nodes"] = cluster.Nodes.Count.ToString(CultureInfo.InvariantCulture);
+            result.Parameters["split"] = "rooms created on node A; client i of a room joins through node i mod nodes";
+        }
+
         var rooms = await Clients.CreateRoomsAsync(target, options.Rooms, options.ClientsPerRoom, cancellationToken);
         var errors = new ConcurrentQueue<string>();
         var clients = await Clients.ConnectAsync(
-            target, rooms, total, options.ClientsPerRoom, options.SourceAddresses, options.Concurrency, _ => router.OnMessage, errors, null, cancellationToken);
+            target, rooms, total, options.ClientsPerRoom, options.SourceAddresses, options.Concurrency,
+            i => cluster is null ? router.OnMessage : router.For(cluster.NodeOf(i)), errors, null, cancellationToken);
         try
         {
             var joined = clients.Count(c => c is not null);
@@ -45,13 +55,13 @@ public static class ThroughputRunner
                 }
             }
 
-            var slots = BuildSlots(clients, options);
+            var slots = BuildSlots(clients, options, cluster);
 
             // Priming, not measured: JIT, tiering and pools of both sides warm up at the first rate.
             var prime = options.Prime ?? TimeSpan.FromSeconds(Math.Max(1, options.WarmUp.TotalSeconds * 2));
             if (prime > TimeSpan.Zero)
             {
-                await RunStepAsync(slots, options.Rates[0], options with { WarmUp = TimeSpan.Zero, Duration = prime, ServerPid = null }, router, cancellationToken);
+                await RunStepAsync(slots, options.Rates[0], options with { WarmUp = TimeSpan.Zero, Duration = prime, ServerPid = null, OtherServerPids = [], RedisPid = null }, router, cluster is not null, cancellationToken);
                 log.WriteLine($"[{target.Name} {id}] primed for {prime.TotalSeconds} s at {options.Rates[0]} msgs/s per client");
             }
 
@@ -61,7 +71,7 @@ public static class ThroughputRunner
             foreach (var rate in options.Rates)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var step = await RunStepAsync(slots, rate, options, router, cancellationToken);
+                var step = await RunStepAsync(slots, rate, options, router, cluster is not null, cancellationToken);
                 result.Steps.Add(step);
                 log.WriteLine(FormatStep(step));
                 result.Sustainable = WorkloadResult.SustainableOf(result.Steps);
@@ -96,8 +106,15 @@ public static class ThroughputRunner
         ArgumentNullException.ThrowIfNull(s);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{s.RatePerClient,8:0.##} {s.SentPerSecond,10:N0} {s.ExpectedPerSecond,11:N0} {s.DeliveredPerSecond,12:N0} {s.DeliveredRatio * 100,7:0.00} {s.Latency.P50Ms,8:0.00} {s.Latency.P99Ms,8:0.00} {s.Latency.P999Ms,9:0.00} {s.Errors,6} {s.Drops,8} {s.SendsSkipped,8} {s.Server.CpuPercent,8:0} {s.Server.MaxRssMiB,8:0} {s.LoadGen.CpuPercent,8:0}{(s.WithinLimits ? string.Empty : "  *")}");
+            $"{s.RatePerClient,8:0.##} {s.SentPerSecond,10:N0} {s.ExpectedPerSecond,11:N0} {s.DeliveredPerSecond,12:N0} {s.DeliveredRatio * 100,7:0.00} {s.Latency.P50Ms,8:0.00} {s.Latency.P99Ms,8:0.00} {s.Latency.P999Ms,9:0.00} {s.Errors,6} {s.Drops,8} {s.SendsSkipped,8} {s.Server.CpuPercent,8:0} {s.Server.MaxRssMiB,8:0} {s.LoadGen.CpuPercent,8:0}{(s.WithinLimits ? string.Empty : "  *")}{Split(s)}");
     }
+
+    /// <summary>Same-node and cross-node latency of a split step (empty otherwise).</summary>
+    private static string Split(StepResult s) => s.SameNode is { } same && s.CrossNode is { } cross
+        ? string.Create(
+            CultureInfo.InvariantCulture,
+            $"  | same-node p50/p99 {same.P50Ms:0.00}/{same.P99Ms:0.00} ms, cross-node {cross.P50Ms:0.00}/{cross.P99Ms:0.00} ms ({cross.P50Ms - same.P50Ms:+0.00;-0.00;0.00}/{cross.P99Ms - same.P99Ms:+0.00;-0.00;0.00}){(s.Redis is { } r ? $", redis cpu {r.CpuPercent:0}%" : string.Empty)}")
+        : string.Empty;
 
     /// <summary>
     /// Stop once p99 is over the limit for two steps in a row (or far over it once: one outlier step, e.g. a
@@ -128,22 +145,23 @@ public static class ThroughputRunner
         return false;
     }
 
-    private static Slot[] BuildSlots(IBenchClient?[] clients, WorkloadOptions options)
+    private static Slot[] BuildSlots(IBenchClient?[] clients, WorkloadOptions options, ClusterTarget? cluster)
     {
         var slots = new List<Slot>();
         for (var room = 0; room < options.Rooms; room++)
         {
-            var members = Enumerable.Range(room * options.ClientsPerRoom, options.ClientsPerRoom).Select(i => clients[i]).OfType<IBenchClient>().ToList();
-            foreach (var member in members)
+            var members = Enumerable.Range(room * options.ClientsPerRoom, options.ClientsPerRoom).Where(i => clients[i] is not null).ToList();
+            foreach (var i in members)
             {
-                slots.Add(new Slot(member, Payloads.Create(options.PayloadBytes, options.Binary), members.Count - 1));
+                var tag = cluster is null ? Payloads.NoTag : Payloads.TagOf(cluster.NodeOf(i));
+                slots.Add(new Slot(clients[i]!, Payloads.Create(options.PayloadBytes, options.Binary), members.Count - 1, tag));
             }
         }
 
         return [.. slots];
     }
 
-    private static async Task<StepResult> RunStepAsync(Slot[] slots, double rate, WorkloadOptions options, Router router, CancellationToken cancellationToken)
+    private static async Task<StepResult> RunStepAsync(Slot[] slots, double rate, WorkloadOptions options, Router router, bool split, CancellationToken cancellationToken)
     {
         using var recorder = new LatencyRecorder(options.Binary);
         var frequency = (double)Stopwatch.Frequency;
@@ -160,13 +178,25 @@ public static class ThroughputRunner
             .ToArray();
         var running = pacers.Select(p => Task.Run(() => p.RunAsync(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken)).ToArray();
 
-        var server = new ProcessSampler(options.ServerPid);
+        var servers = new[] { options.ServerPid }.Concat(options.OtherServerPids.Select(p => (int?)p)).Select(p => new ProcessSampler(p)).ToArray();
+        var redis = options.RedisPid is null ? null : new ProcessSampler(options.RedisPid);
         var self = ProcessSampler.Self();
         await DelayUntil(windowStart, cancellationToken);
-        server.Start();
+        foreach (var sampler in servers)
+        {
+            sampler.Start();
+        }
+
+        redis?.Start();
         self.Start();
         await DelayUntil(windowEnd, cancellationToken);
-        var serverSample = await server.StopAsync();
+        var serverSamples = new List<ProcessSample>();
+        foreach (var sampler in servers)
+        {
+            serverSamples.Add(await sampler.StopAsync());
+        }
+
+        var redisSample = redis is null ? null : await redis.StopAsync();
         var selfSample = await self.StopAsync();
         await Task.WhenAll(running);
 
@@ -238,8 +268,12 @@ public static class ThroughputRunner
             SendsSkipped = skipped,
             Errors = errors,
             Latency = LatencyRecorder.Summarize(histogram),
-            Server = serverSample,
+            Server = serverSamples.Count == 1 ? serverSamples[0] : ProcessSample.Sum(serverSamples),
+            Nodes = serverSamples.Count > 1 ? serverSamples : null,
+            Redis = redisSample,
             LoadGen = selfSample,
+            SameNode = split ? LatencyRecorder.Summarize(recorder.MergeSameNode()) : null,
+            CrossNode = split ? LatencyRecorder.Summarize(recorder.MergeCrossNode()) : null,
         };
         step.WithinLimits = expected > 0 && step.Latency.P99Ms <= options.P99LimitMs && step.DeliveredRatio >= options.MinDeliveredRatio;
         return step;
@@ -266,10 +300,16 @@ public static class ThroughputRunner
         }
 
         public void OnMessage(ReadOnlyMemory<byte> payload, long arrived) => Current?.OnMessage(payload, arrived);
+
+        /// <summary>The receive callback of a client on node <paramref name="node"/>.</summary>
+        public Action<ReadOnlyMemory<byte>, long> For(int node) => (payload, arrived) => Current?.OnMessage(payload, arrived, node);
     }
 
-    private sealed class Slot(IBenchClient client, byte[] payload, int recipients)
+    private sealed class Slot(IBenchClient client, byte[] payload, int recipients, byte tag)
     {
+        /// <summary>The sender's node as a payload tag (<see cref="Payloads.NoTag"/> when not split).</summary>
+        public byte Tag { get; } = tag;
+
         public IBenchClient Client { get; } = client;
 
         public byte[] Payload { get; } = payload;
@@ -374,7 +414,7 @@ public static class ThroughputRunner
             }
 
             var ts = Stopwatch.GetTimestamp();
-            Payloads.Stamp(slot.Payload, binary, ts);
+            Payloads.Stamp(slot.Payload, binary, ts, slot.Tag);
             try
             {
                 var sending = slot.Client.BroadcastAsync(slot.Payload, binary, cancellationToken);

@@ -47,6 +47,12 @@ public sealed record WorkloadOptions
 
     public int? ServerPid { get; init; }
 
+    /// <summary>The other server processes of a cluster (nodes B, ...): sampled too, and summed with <see cref="ServerPid"/>.</summary>
+    public IReadOnlyList<int> OtherServerPids { get; init; } = [];
+
+    /// <summary>A Redis (or other backplane) process to sample alongside the servers.</summary>
+    public int? RedisPid { get; init; }
+
     /// <summary>Defaults of a workload (`w1`..`w4`) for a preset (`full`, `quick`, `smoke`).</summary>
     public static WorkloadOptions For(string workload, string preset)
     {
