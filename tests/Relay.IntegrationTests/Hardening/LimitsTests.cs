@@ -6,6 +6,7 @@ namespace Relay.IntegrationTests.Hardening;
 
 public sealed class LimitsTests
 {
+    [Trait("Scope", "node")] // per-node: a connection limit and /metrics belong to one node
     [Fact]
     public async Task Connections_over_MaxConnections_are_refused_with_503_before_the_upgrade()
     {
@@ -67,6 +68,7 @@ public sealed class LimitsTests
         await allowed.AssertNothingPendingAsync();
     }
 
+    [Trait("Scope", "node")] // per-node: a connection limit and /metrics belong to one node
     [Fact]
     public async Task A_client_that_stops_reading_is_closed_with_4004_while_the_room_keeps_flowing()
     {
@@ -171,6 +173,7 @@ public sealed class LimitsTests
         await client.AssertNothingPendingAsync();
     }
 
+    [Trait("Scope", "node")] // per-node: a connection limit and /metrics belong to one node
     [Fact]
     public async Task Metrics_count_connections_relays_deliveries_and_errors_in_Prometheus_format()
     {

@@ -86,15 +86,34 @@ public sealed class SummaryTests
         await bob.ExpectAsync("message");
         await carol.ExpectAsync("message");
         await alice.AssertNothingPendingAsync(); // the broadcast is fully handled before the pong
-        var summary = await server.Api.GetJsonAsync("/v1/api/summary");
+        var summary = await RelayedSummaryAsync(server, expectedMessages: 1);
         Assert.Equal(1, summary.GetProperty("messagesRelayed").GetInt64());
         Assert.Equal(7, summary.GetProperty("bytesRelayed").GetInt64());
 
         // One backend push: 5 payload bytes.
         using var pushed = await server.Api.PostJsonAsync($"/v1/api/rooms/{room.Id}/messages", """{"data":[1,2]}""");
         Assert.Equal(HttpStatusCode.Accepted, pushed.StatusCode);
-        summary = await server.Api.GetJsonAsync("/v1/api/summary");
+        summary = await RelayedSummaryAsync(server, expectedMessages: 2);
         Assert.Equal(2, summary.GetProperty("messagesRelayed").GetInt64());
         Assert.Equal(12, summary.GetProperty("bytesRelayed").GetInt64());
+    }
+
+    /// <summary>
+    /// The summary once it counts <paramref name="expectedMessages"/> relays. A single node counts at once; in a
+    /// cluster the other nodes' counts arrive with their heartbeats, so it is polled (bounded) there.
+    /// </summary>
+    private static async Task<System.Text.Json.JsonElement> RelayedSummaryAsync(RelayServer server, long expectedMessages)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var summary = await server.Api.GetJsonAsync("/v1/api/summary");
+            if (!RelayServer.ClusterTopology || summary.GetProperty("messagesRelayed").GetInt64() >= expectedMessages || DateTime.UtcNow > deadline)
+            {
+                return summary;
+            }
+
+            await Task.Delay(50);
+        }
     }
 }

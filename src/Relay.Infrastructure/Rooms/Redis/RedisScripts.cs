@@ -36,7 +36,8 @@ internal static class RedisScripts
             redis.call('SREM', P .. ':n:' .. node, id .. '|' .. members[i])
           end
           local proto = redis.call('HGET', rk, 'proto')
-          redis.call('HINCRBY', P .. ':totals', 'clients', -(#members / 2))
+          local count = #members / 2
+          if count > 0 then redis.call('HINCRBY', P .. ':totals', 'clients', -count) end
           redis.call('HINCRBY', P .. ':totals', 'proto:' .. proto, -1)
           event('C\n' .. reason .. '\n' .. code .. '\n' .. message)
           redis.call('DEL', rk, mk)
