@@ -44,7 +44,7 @@ internal sealed partial class WebSocketHandler(
             return;
         }
 
-        if (!OriginAllowed(context.Request.Headers.Origin.ToString()))
+        if (!OriginAllowed(context.Request.Headers.Origin.ToString(), context.Request.Host.Value))
         {
             LogOriginRefused(logger, context.Request.Headers.Origin.ToString());
             await TypedResults.Problem(
@@ -319,8 +319,15 @@ internal sealed partial class WebSocketHandler(
         return bigger;
     }
 
-    private bool OriginAllowed(string origin) =>
-        _allowedOrigins.Count == 0 || string.IsNullOrEmpty(origin) || _allowedOrigins.Contains(origin.TrimEnd('/'));
+    /// <summary>
+    /// Allowed: no list, no `Origin` (not a browser), a listed origin, or the server's own origin (an `Origin`
+    /// naming the very host the request was sent to: the playground and other pages this server serves).
+    /// </summary>
+    private bool OriginAllowed(string origin, string? host) =>
+        _allowedOrigins.Count == 0
+        || string.IsNullOrEmpty(origin)
+        || _allowedOrigins.Contains(origin.TrimEnd('/'))
+        || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, host, StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} opened")]
     private static partial void LogConnected(ILogger logger, long connectionId);

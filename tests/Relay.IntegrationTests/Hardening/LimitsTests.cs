@@ -66,6 +66,16 @@ public sealed class LimitsTests
 
         await using var allowed = await server.ConnectClientAsync(o => o.SetRequestHeader("Origin", "https://game.example"));
         await allowed.AssertNothingPendingAsync();
+
+        // The server's own pages (the playground) are same-origin: always allowed.
+        await using var own = await TestClient.ConnectAsync(server.WebSocketUri, o => o.SetRequestHeader("Origin", $"http://{server.BaseAddress.Authority}"));
+        await own.AssertNothingPendingAsync();
+        var lookalike = await Assert.ThrowsAsync<WebSocketException>(() => server.ConnectClientAsync(o =>
+        {
+            o.CollectHttpResponseDetails = true;
+            o.SetRequestHeader("Origin", $"http://{server.BaseAddress.Host}:1");
+        }));
+        Assert.Contains("403", lookalike.Message, StringComparison.Ordinal);
     }
 
     [Trait("Scope", "node")] // per-node: a connection limit and /metrics belong to one node

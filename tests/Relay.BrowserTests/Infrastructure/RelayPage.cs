@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Relay.BrowserTests.Infrastructure;
+
+/// <summary>
+/// A page of a Relay server with /client/relay.js imported and a small harness (`window.t`) that holds named
+/// clients and records every event they emit, so that tests can wait for events with bounded timeouts.
+/// </summary>
+public sealed class RelayPage
+{
+    private const string Harness = """
+        async () => {
+          const relay = await import('/client/relay.js');
+          const events = [];
+          const types = ['connected', 'client_joined', 'client_left', 'host_changed', 'message', 'kicked', 'room_closed',
+            'left', 'pong', 'error', 'binary', 'close', 'reconnecting', 'reconnected', 'statechange'];
+          const plain = (type, d) => type === 'binary' ? { from: d.from, data: Array.from(d.data) }
+            : type === 'reconnected' ? { attempts: d.attempts, previousClientId: d.previousClientId, clientId: d.connected.clientId } : d;
+          const matches = (value, partial) => partial === undefined || partial === null
+            || Object.entries(partial).every(([k, v]) => JSON.stringify(value?.[k]) === JSON.stringify(v));
+          window.relay = relay;
+          window.t = {
+            relay, events, clients: {},
+            create(key, options) {
+              const client = new relay.RelayClient(options ?? {});
+              this.clients[key] = client;
+              for (const type of types) client.on(type, (d) => events.push({ key, type, detail: plain(type, d) }));
+              return client;
+            },
+            async connect(key, join, options) {
+              const client = this.create(key, options);
+              const connected = await client.connect(join);
+              return { clientId: connected.clientId, isHost: connected.isHost, hostId: connected.hostId };
+            },
+            find(key, type, partial) {
+              return events.find((e) => e.key === key && e.type === type && matches(e.detail, partial))?.detail;
+            },
+            count(key, type) {
+              return events.filter((e) => e.key === key && e.type === type).length;
+            },
+          };
+          return true;
+        }
+        """;
+
+    private RelayPage(IPage page) => Page = page;
+
+    public IPage Page { get; }
+
+    /// <summary>Opens the server's `/` in a new page of <paramref name="session"/> and installs the harness.</summary>
+    public static async Task<RelayPage> OpenAsync(BrowserSession session, TestServer server)
+    {
+        var page = await session.NewPageAsync();
+        await page.GotoAsync(server.Origin + "/");
+        await page.EvaluateAsync(Harness);
+        return new RelayPage(page);
+    }
+
+    /// <summary>
+    /// Runs the JavaScript <paramref name="function"/> `(arg) => ...` (may be async) in <paramref name="page"/> and returns
+    /// its result as JSON (serialised in the page, so that it is plain JSON); fails after <see cref="BrowserFixture.TimeoutMs"/>.
+    /// </summary>
+    public static async Task<JsonElement> EvaluateJsonAsync(IPage page, string function, object? arg = null)
+    {
+        // Evaluation itself has no timeout in Playwright: a promise that never settles is bounded here.
+        var json = await page.EvaluateAsync<string>(
+            $$"""
+            async (arg) => {
+              let timer;
+              const timeout = new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new Error('no result within {{BrowserFixture.TimeoutMs}} ms')), {{BrowserFixture.TimeoutMs}});
+              });
+              try {
+                const result = await Promise.race([({{function}})(arg), timeout]);
+                return JSON.stringify(result === undefined ? null : result);
+              } finally {
+                clearTimeout(timer);
+              }
+            }
+            """,
+            arg);
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <inheritdoc cref="EvaluateJsonAsync(IPage, string, object?)"/>
+    public Task<JsonElement> EvaluateJsonAsync(string function, object? arg = null) => EvaluateJsonAsync(Page, function, arg);
+
+    /// <summary>Creates client <paramref name="key"/> with <paramref name="options"/> and joins a room; returns `{clientId, isHost, hostId}`.</summary>
+    public Task<JsonElement> ConnectAsync(string key, string roomId, string secret, string? name = null, object? options = null) =>
+        EvaluateJsonAsync(
+            "([key, join, options]) => t.connect(key, join, options)",
+            new object?[] { key, new { roomId, secret, name }, options });
+
+    /// <summary>Runs `client => ...` on client <paramref name="key"/> and returns its JSON result.</summary>
+    public Task<JsonElement> OnClientAsync(string key, string function, object? arg = null) =>
+        EvaluateJsonAsync($"([key, arg]) => ({function})(t.clients[key], arg)", new object?[] { key, arg });
+
+    /// <summary>Waits (bounded) until client <paramref name="key"/> emitted a <paramref name="type"/> event whose detail matches <paramref name="partial"/>.</summary>
+    public async Task<JsonElement> WaitForEventAsync(string key, string type, object? partial = null)
+    {
+        try
+        {
+            var handle = await Page.WaitForFunctionAsync(
+                "([key, type, partial]) => { const found = t.find(key, type, partial); return found === undefined ? false : JSON.stringify(found); }",
+                new object?[] { key, type, partial },
+                new PageWaitForFunctionOptions { PollingInterval = 25 });
+            using var document = JsonDocument.Parse(await handle.JsonValueAsync<string>());
+            return document.RootElement.Clone();
+        }
+        catch (TimeoutException e)
+        {
+            var seen = await Page.EvaluateAsync<string>("key => JSON.stringify(t.events.filter(e => e.key === key))", key);
+            throw new TimeoutException($"client '{key}' emitted no '{type}' matching {JsonSerializer.Serialize(partial)}; its events: {seen}", e);
+        }
+    }
+
+    /// <summary>How many <paramref name="type"/> events client <paramref name="key"/> has emitted so far.</summary>
+    public Task<int> CountAsync(string key, string type) =>
+        Page.EvaluateAsync<int>("([key, type]) => t.count(key, type)", new object[] { key, type });
+}

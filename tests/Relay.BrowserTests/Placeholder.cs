@@ -1,1 +1,0 @@
-namespace Relay.BrowserTests; public class Placeholder { [Fact] public void Builds() => Assert.True(typeof(Placeholder) is not null); }

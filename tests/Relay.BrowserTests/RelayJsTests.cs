@@ -1,0 +1,296 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Playwright;
+using Relay.BrowserTests.Infrastructure;
+
+namespace Relay.BrowserTests;
+
+/// <summary>The browser client /client/relay.js in real Chromium pages against the real server.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class RelayJsTests(BrowserFixture fixture)
+{
+    private static readonly object FastReconnect = new { reconnect = new { initialDelayMs = 50, maxDelayMs = 200 } };
+
+    [Fact]
+    public Task Two_pages_join_relay_both_ways_see_presence_and_host_changes_and_the_host_kicks_one() => fixture.RunAsync(async session =>
+    {
+        var room = await fixture.Open.CreateRoomAsync(new { maxClients = 4 });
+        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+        var alice = await RelayPage.OpenAsync(session, fixture.Open);
+        var bob = await RelayPage.OpenAsync(session, fixture.Open);
+
+        var a = await alice.ConnectAsync("a", roomId, secret, "alice", FastReconnect);
+        Assert.Equal(1, a.GetProperty("clientId").GetInt32());
+        Assert.True(a.GetProperty("isHost").GetBoolean());
+        var b = await bob.ConnectAsync("b", roomId, secret, "bob", FastReconnect);
+        Assert.Equal(2, b.GetProperty("clientId").GetInt32());
+        Assert.False(b.GetProperty("isHost").GetBoolean());
+
+        // Presence: alice sees bob arrive; both keep the member list.
+        await alice.WaitForEventAsync("a", "client_joined", new { clientId = 2, name = "bob" });
+        Assert.Equal(
+            """[{"clientId":1,"name":"alice","isHost":true},{"clientId":2,"name":"bob","isHost":false}]""",
+            (await alice.OnClientAsync("a", "c => c.clients")).GetRawText());
+        Assert.Equal(
+            """[{"clientId":1,"name":"alice","isHost":true},{"clientId":2,"name":"bob","isHost":false}]""",
+            (await bob.OnClientAsync("b", "c => c.clients")).GetRawText());
+
+        // Relay both ways: a broadcast and a targeted send.
+        await alice.OnClientAsync("a", "c => c.broadcast({ text: 'hi bob', n: [1, 2.5, null] })");
+        await bob.WaitForEventAsync("b", "message", new { from = 1, data = new { text = "hi bob", n = new double?[] { 1, 2.5, null } } });
+        await bob.OnClientAsync("b", "c => c.send([1], 'hi alice')");
+        await alice.WaitForEventAsync("a", "message", new { from = 2, data = "hi alice" });
+        await bob.OnClientAsync("b", "c => c.send(1, { ref: 'x' }, { ref: 'r-1' })");
+        await alice.WaitForEventAsync("a", "message", new { from = 2, data = new { @ref = "x" } });
+
+        // Host changes, seen by both.
+        await alice.OnClientAsync("a", "c => c.transferHost(2)");
+        await alice.WaitForEventAsync("a", "host_changed", new { hostId = 2 });
+        await bob.WaitForEventAsync("b", "host_changed", new { hostId = 2 });
+        Assert.True((await bob.OnClientAsync("b", "c => c.isHost")).GetBoolean());
+        Assert.False((await alice.OnClientAsync("a", "c => c.isHost")).GetBoolean());
+
+        // A host-only message from a non-host is refused with the server's error code, echoing the ref.
+        await alice.OnClientAsync("a", "c => c.kick(2)");
+        await alice.WaitForEventAsync("a", "error", new { code = "not_host" });
+
+        await bob.OnClientAsync("b", "c => c.transferHost(1)");
+        await alice.WaitForEventAsync("a", "host_changed", new { hostId = 1 });
+
+        // The host kicks bob: bob gets `kicked` and close 4001 and does not reconnect although reconnect is on.
+        await alice.OnClientAsync("a", "c => c.kick(2, 'bye bob')");
+        await bob.WaitForEventAsync("b", "kicked", new { reason = "bye bob" });
+        var closed = await bob.OnClientAsync("b", "c => c.closed");
+        Assert.Equal(4001, closed.GetProperty("code").GetInt32());
+        Assert.False(closed.GetProperty("willReconnect").GetBoolean());
+        Assert.Equal("closed", (await bob.OnClientAsync("b", "c => c.state")).GetString());
+        Assert.Equal(4001, (await bob.OnClientAsync("b", "c => c.closeCode")).GetInt32());
+        Assert.Equal(0, await bob.CountAsync("b", "reconnecting"));
+
+        await alice.WaitForEventAsync("a", "client_left", new { clientId = 2, reason = "kicked" });
+        Assert.Equal("""[{"clientId":1,"name":"alice","isHost":true}]""", (await alice.OnClientAsync("a", "c => c.clients")).GetRawText());
+        var rtt = (await alice.OnClientAsync("a", "c => c.ping()")).GetDouble();
+        Assert.InRange(rtt, 0, BrowserFixture.TimeoutMs);
+        Assert.Equal(1, await fixture.Open.ClientCountAsync(roomId));
+    });
+
+    [Fact]
+    public Task Binary_messages_round_trip_in_the_binary_frame_format() => fixture.RunAsync(async session =>
+    {
+        var room = await fixture.Open.CreateRoomAsync();
+        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+        var page = await RelayPage.OpenAsync(session, fixture.Open);
+        await page.ConnectAsync("a", roomId, secret, "a");
+        await page.ConnectAsync("b", roomId, secret, "b");
+        await page.WaitForEventAsync("a", "client_joined", new { clientId = 2 });
+
+        // Uint8Array broadcast, every byte value kept.
+        await page.OnClientAsync("a", "c => c.broadcastBinary(new Uint8Array([0, 1, 2, 127, 128, 253, 254, 255]))");
+        await page.WaitForEventAsync("b", "binary", new { from = 1, data = new[] { 0, 1, 2, 127, 128, 253, 254, 255 } });
+
+        // ArrayBuffer to one client, and a view with an offset into a larger buffer.
+        await page.OnClientAsync("b", "c => c.sendBinary(1, new Uint8Array([7, 8, 9]).buffer)");
+        await page.WaitForEventAsync("a", "binary", new { from = 2, data = new[] { 7, 8, 9 } });
+        await page.OnClientAsync("b", "c => c.sendBinary(1, new Uint8Array([99, 99, 4, 5, 6, 99]).subarray(2, 5))");
+        await page.WaitForEventAsync("a", "binary", new { from = 2, data = new[] { 4, 5, 6 } });
+
+        // A larger payload, compared byte for byte in the page.
+        await page.OnClientAsync("a", "c => c.broadcastBinary(Uint8Array.from({ length: 40000 }, (_, i) => (i * 7) % 256))");
+        await page.Page.WaitForFunctionAsync(
+            "() => t.events.some(e => e.key === 'b' && e.type === 'binary' && e.detail.data.length === 40000 && e.detail.data.every((v, i) => v === (i * 7) % 256))");
+
+        // Binary errors come back as text errors; a target that is not in the room is unknown_client.
+        await page.OnClientAsync("a", "c => c.sendBinary(9, new Uint8Array([1]))");
+        await page.WaitForEventAsync("a", "error", new { code = "unknown_client" });
+
+        // Bad arguments are refused locally, before anything is sent.
+        var refused = await page.OnClientAsync("a", "c => { try { c.broadcastBinary('text'); return 'sent'; } catch (e) { return e.name; } }");
+        Assert.Equal("TypeError", refused.GetString());
+        Assert.Equal(1, await page.CountAsync("a", "error"));
+    });
+
+    [Fact]
+    public Task Rest_operations_work_and_problem_details_become_RelayApiError() => fixture.RunAsync(async session =>
+    {
+        var page = await RelayPage.OpenAsync(session, fixture.Keyed);
+
+        // Without the key: 401 problem details as a RelayApiError.
+        var unauthorized = await page.EvaluateJsonAsync("""
+            async () => {
+              try { await new t.relay.RelayApi().getSummary(); return null; }
+              catch (e) { return { isApiError: e instanceof t.relay.RelayApiError, isError: e instanceof Error, name: e.name,
+                                   status: e.status, title: e.title, detail: e.detail, message: e.message }; }
+            }
+            """);
+        Assert.True(unauthorized.GetProperty("isApiError").GetBoolean());
+        Assert.True(unauthorized.GetProperty("isError").GetBoolean());
+        Assert.Equal("RelayApiError", unauthorized.GetProperty("name").GetString());
+        Assert.Equal(401, unauthorized.GetProperty("status").GetInt32());
+        Assert.Equal("Unauthorized", unauthorized.GetProperty("title").GetString());
+        Assert.Contains("API keys", unauthorized.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("401 Unauthorized", unauthorized.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var result = await page.EvaluateJsonAsync("""
+            async (apiKey) => {
+              const api = new t.relay.RelayApi({ apiKey });
+              const fail = async (call) => {
+                try { await call(); return 'no error'; }
+                catch (e) { return e instanceof t.relay.RelayApiError
+                  ? { status: e.status, title: e.title, detail: e.detail ?? null, errors: e.errors ?? null, traceId: typeof e.traceId }
+                  : `${e.name}: ${e.message}`; }
+              };
+              const id = 'rest-' + Math.random().toString(36).slice(2, 10);
+              const created = await api.createRoom({ id, maxClients: 3, metadata: { map: 'harbor' } });
+              const client = t.create('c');
+              await client.connect({ roomId: id, secret: created.secret, name: 'c' });
+              const pushed = await api.pushMessage(id, { notice: 'round starts' });
+              const pushedToNobody = await api.pushMessage(id, 1, { to: [42] });
+              const got = await api.getRoom(id);
+              const list = await api.listRooms({ offset: 0, limit: 500 });
+              const updated = await api.updateRoom(id, { locked: true, metadata: { map: 'docks' } });
+              const summary = await api.getSummary();
+              const kicked = await api.kickClient(id, 1);
+              const closed = await client.closed;
+              const deleted = await api.deleteRoom(id);
+              return {
+                created: { id: created.id, hasSecret: typeof created.secret === 'string' && created.secret.length > 0,
+                           hasHostSecret: typeof created.hostSecret === 'string', maxClients: created.maxClients, metadata: created.metadata },
+                pushed, pushedToNobody,
+                got: { clientCount: got.clientCount, clients: got.clients.map(c => c.name), hasSecret: 'secret' in got },
+                listed: list.items.some(r => r.id === id) && list.total >= 1 && list.limit === 500,
+                updated: { locked: updated.locked, metadata: updated.metadata },
+                summary: summary.rooms >= 1 && typeof summary.roomsByProtocol.mesh === 'number',
+                kicked: kicked === undefined, closedCode: closed.code, deleted: deleted === undefined,
+                conflict: await fail(() => api.createRoom({ id: 'dup-' + id }).then(() => api.createRoom({ id: 'dup-' + id }))),
+                invalid: await fail(() => api.createRoom({ maxClients: 0, secret: 'short' })),
+                notFound: await fail(() => api.getRoom(id)),
+                badLimit: await fail(() => api.listRooms({ limit: 0 })),
+                missingClient: await fail(() => api.kickClient('dup-' + id, 5)),
+              };
+            }
+            """, BrowserFixture.ApiKey);
+
+        var created = result.GetProperty("created");
+        Assert.True(created.GetProperty("hasSecret").GetBoolean());
+        Assert.True(created.GetProperty("hasHostSecret").GetBoolean());
+        Assert.Equal(3, created.GetProperty("maxClients").GetInt32());
+        Assert.Equal("""{"map":"harbor"}""", created.GetProperty("metadata").GetRawText());
+        Assert.Equal(1, result.GetProperty("pushed").GetProperty("recipients").GetInt32());
+        Assert.Equal(0, result.GetProperty("pushedToNobody").GetProperty("recipients").GetInt32());
+        Assert.Equal(1, result.GetProperty("got").GetProperty("clientCount").GetInt32());
+        Assert.Equal("""["c"]""", result.GetProperty("got").GetProperty("clients").GetRawText());
+        Assert.False(result.GetProperty("got").GetProperty("hasSecret").GetBoolean());
+        Assert.True(result.GetProperty("listed").GetBoolean());
+        Assert.True(result.GetProperty("updated").GetProperty("locked").GetBoolean());
+        Assert.Equal("""{"map":"docks"}""", result.GetProperty("updated").GetProperty("metadata").GetRawText());
+        Assert.True(result.GetProperty("summary").GetBoolean());
+        Assert.True(result.GetProperty("kicked").GetBoolean());
+        Assert.Equal(4001, result.GetProperty("closedCode").GetInt32());
+        Assert.True(result.GetProperty("deleted").GetBoolean());
+        await page.WaitForEventAsync("c", "message", new { from = 0, data = new { notice = "round starts" } });
+        await page.WaitForEventAsync("c", "kicked", new { reason = "kicked by the server" });
+
+        var conflict = result.GetProperty("conflict");
+        Assert.Equal(409, conflict.GetProperty("status").GetInt32());
+        Assert.Equal("string", conflict.GetProperty("traceId").GetString());
+
+        var invalid = result.GetProperty("invalid");
+        Assert.Equal(400, invalid.GetProperty("status").GetInt32());
+        var errors = invalid.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("maxClients", out var maxClientsErrors), errors.GetRawText());
+        Assert.Equal(JsonValueKind.Array, maxClientsErrors.ValueKind);
+        Assert.True(errors.TryGetProperty("secret", out _), errors.GetRawText());
+
+        var notFound = result.GetProperty("notFound");
+        Assert.Equal(404, notFound.GetProperty("status").GetInt32());
+        Assert.Equal("Not found", notFound.GetProperty("title").GetString());
+        Assert.Contains("rest-", notFound.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var badLimit = result.GetProperty("badLimit");
+        Assert.Equal(400, badLimit.GetProperty("status").GetInt32());
+        Assert.Equal(JsonValueKind.Object, badLimit.GetProperty("errors").ValueKind);
+        Assert.Equal(404, result.GetProperty("missingClient").GetProperty("status").GetInt32());
+    });
+
+    [Fact]
+    public Task Reconnects_after_an_abnormal_close_but_never_after_a_deliberate_close_an_oversized_message_or_a_closed_room() => fixture.RunAsync(async session =>
+    {
+        var room = await fixture.Open.CreateRoomAsync();
+        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+
+        // This page's WebSockets go through a Playwright proxy to the real server, so that the test can drop one.
+        var proxied = await RelayPage.OpenAsync(session, fixture.Open);
+        var routes = new ConcurrentQueue<IWebSocketRoute>();
+        await proxied.Page.RouteWebSocketAsync(url => url.EndsWith("/v1/websocket", StringComparison.Ordinal), route =>
+        {
+            routes.Enqueue(route);
+            route.ConnectToServer();
+        });
+        Assert.Equal(1, (await proxied.ConnectAsync("a", roomId, secret, "a", FastReconnect)).GetProperty("clientId").GetInt32());
+        Assert.True(routes.TryPeek(out var first));
+
+        // An abnormal close (1011): the client reconnects and joins again, with a new client id.
+        await first.CloseAsync(new WebSocketRouteCloseOptions { Code = 1011, Reason = "dropped by the test" });
+        var dropped = await proxied.WaitForEventAsync("a", "close", new { willReconnect = true });
+        Assert.Equal(1011, dropped.GetProperty("code").GetInt32());
+        await proxied.WaitForEventAsync("a", "reconnecting", new { attempt = 1 });
+        await proxied.WaitForEventAsync("a", "connected", new { clientId = 2 });
+        await proxied.WaitForEventAsync("a", "reconnected", new { previousClientId = 1, clientId = 2, attempts = 1 });
+        Assert.Equal("connected", (await proxied.OnClientAsync("a", "c => c.state")).GetString());
+        Assert.Equal(2, (await proxied.OnClientAsync("a", "c => c.clientId")).GetInt32());
+        Assert.Equal(2, routes.Count);
+
+        // leave keeps the connection open and turns reconnection off; connect joins again on the same socket.
+        await proxied.OnClientAsync("a", "c => c.leave()");
+        Assert.Equal("left", (await proxied.OnClientAsync("a", "c => c.state")).GetString());
+        Assert.Equal(JsonValueKind.Null, (await proxied.OnClientAsync("a", "c => c.roomId")).ValueKind);
+        var rejoined = await proxied.OnClientAsync("a", "(c, join) => c.connect(join)", new { roomId, secret, name = "a again" });
+        Assert.Equal(3, rejoined.GetProperty("clientId").GetInt32());
+        Assert.Equal(2, routes.Count);
+
+        // A deliberate close: close 1000, closed for good, no reconnection attempt; a closed client is not reused.
+        var reconnectsBefore = await proxied.CountAsync("a", "reconnecting");
+        var closed = await proxied.OnClientAsync("a", "c => c.close(1000, 'done')");
+        Assert.Equal(1000, closed.GetProperty("code").GetInt32());
+        Assert.False(closed.GetProperty("willReconnect").GetBoolean());
+        Assert.Equal("closed", (await proxied.OnClientAsync("a", "c => c.state")).GetString());
+        Assert.Equal(reconnectsBefore, await proxied.CountAsync("a", "reconnecting"));
+        var reuse = await proxied.OnClientAsync("a", "(c, join) => c.connect(join).then(() => 'joined', e => e.code)", new { roomId, secret });
+        Assert.Equal("client_closed", reuse.GetString());
+
+        // Directly connected from here on. A message over Relay:MaxMessageBytes (64 KiB) is closed with 1009: the
+        // application's fault, so no reconnection.
+        var page = await RelayPage.OpenAsync(session, fixture.Open);
+        await page.ConnectAsync("big", roomId, secret, "big", FastReconnect);
+        await page.OnClientAsync("big", "c => c.broadcast('x'.repeat(70000))");
+        var tooBig = await page.OnClientAsync("big", "c => c.closed");
+        Assert.Equal(1009, tooBig.GetProperty("code").GetInt32());
+        Assert.False(tooBig.GetProperty("willReconnect").GetBoolean());
+        Assert.Equal(0, await page.CountAsync("big", "reconnecting"));
+
+        // The room is deleted: room_closed, close 4000, no reconnection.
+        await page.ConnectAsync("b", roomId, secret, "b", FastReconnect);
+        using (var response = await fixture.Open.Http.DeleteAsync($"/v1/api/rooms/{roomId}"))
+        {
+            response.EnsureSuccessStatusCode();
+        }
+
+        await page.WaitForEventAsync("b", "room_closed", new { reason = "deleted" });
+        var roomClosed = await page.OnClientAsync("b", "c => c.closed");
+        Assert.Equal(4000, roomClosed.GetProperty("code").GetInt32());
+        Assert.False(roomClosed.GetProperty("willReconnect").GetBoolean());
+        Assert.Equal(0, await page.CountAsync("b", "reconnecting"));
+
+        // A failed join rejects with the server's error code.
+        var refused = await page.EvaluateJsonAsync("""
+            async (roomId) => {
+              const client = new t.relay.RelayClient();
+              try { await client.connect({ roomId, secret: 'wrong-secret' }); return null; }
+              catch (e) { return { name: e.name, code: e.code, isRealtimeError: e instanceof t.relay.RelayRealtimeError }; }
+            }
+            """, roomId);
+        Assert.Equal("RelayRealtimeError", refused.GetProperty("name").GetString());
+        Assert.Equal("room_not_found", refused.GetProperty("code").GetString());
+        Assert.True(refused.GetProperty("isRealtimeError").GetBoolean());
+    });
+}
