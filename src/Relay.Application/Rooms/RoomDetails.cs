@@ -11,7 +11,7 @@ public sealed record RoomDetails(
     string HostAssignment,
     int MaxClients,
     bool Locked,
-    JsonElement Metadata,
+    [property: JsonConverter(typeof(RawJsonConverter))] JsonElement Metadata,
     DateTime CreatedAt,
     int? HostId,
     int ClientCount,
@@ -59,7 +59,20 @@ public sealed record CreatedRoomDetails(
     string HostAssignment,
     int MaxClients,
     bool Locked,
-    JsonElement Metadata,
+    [property: JsonConverter(typeof(RawJsonConverter))] JsonElement Metadata,
     DateTime CreatedAt,
     int? HostId,
     int ClientCount);
+
+/// <summary>Writes a parsed JSON value as its original text (metadata is shown exactly as the backend sent it).</summary>
+public sealed class RawJsonConverter : JsonConverter<JsonElement>
+{
+    public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonElement.ParseValue(ref reader);
+
+    public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteRawValue(value.GetRawText(), skipInputValidation: true);
+    }
+}

@@ -30,6 +30,9 @@ public sealed partial class RedisClusterService(
         var interval = TimeSpan.FromSeconds(options.Value.Redis.HeartbeatSeconds);
         var tick = interval / 4;
         var deadAfter = interval * 1.5;
+
+        // After any node recovers from an outage, nobody is taken for dead for a while: nodes reconnect one by one.
+        var recoveryGrace = TimeSpan.FromSeconds(5) + (interval * 2);
         var ttlSeconds = options.Value.EmptyRoomTtlSeconds;
         var expiryEvery = TimeSpan.FromSeconds(Math.Clamp(ttlSeconds / 10.0, 1, 30));
         var lastExpiry = timeProvider.GetUtcNow();
@@ -57,7 +60,7 @@ public sealed partial class RedisClusterService(
                     await manager.HeartbeatAsync();
                     if (now - connectedSince >= interval * 2)
                     {
-                        await manager.RemoveDeadNodesMembersAsync(deadAfter);
+                        await manager.RemoveDeadNodesMembersAsync(deadAfter, recoveryGrace);
                     }
 
                     if (ttlSeconds > 0 && now - lastExpiry >= expiryEvery)

@@ -74,6 +74,9 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
     {
         var configuration = ConfigurationOptions.Parse(_options.ConnectionString);
         configuration.AbortOnConnectFail = false;
+
+        // Reconnect on a short fixed schedule, so that after an outage the nodes come back close together.
+        configuration.ReconnectRetryPolicy = new LinearRetry(500);
         configuration.ClientName = "relay-" + NodeId;
         _redis = await ConnectionMultiplexer.ConnectAsync(configuration);
         _redis.ConnectionFailed += (_, e) => LogConnectionFailed(_logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString());
@@ -770,6 +773,16 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
 
     private async Task ResyncAfterOutageAsync()
     {
+        // First tell the cluster: no node is taken for dead until the others have had time to reconnect too.
+        try
+        {
+            await Db.ScriptEvaluateAsync(RedisScripts.Recovered, values: [_prefix]);
+        }
+        catch (RedisException e)
+        {
+            LogStoreError(_logger, "recovery", e.Message);
+        }
+
         while (_orphans.TryDequeue(out var orphan))
         {
             await TryEvalAsync(RedisScripts.Leave, orphan.RoomId, [orphan.ClientId, LeaveReasons.Disconnected, Flagged.Encode(null), 0]);
@@ -877,10 +890,10 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
         Db.ScriptEvaluateAsync(RedisScripts.Heartbeat, values: [_prefix, NodeId, $"{_stats.MessagesRelayed}|{_stats.BytesRelayed}"]);
 
     /// <summary>Removes the members of nodes silent for longer than <paramref name="deadAfter"/>; returns how many.</summary>
-    internal async Task<int> RemoveDeadNodesMembersAsync(TimeSpan deadAfter)
+    internal async Task<int> RemoveDeadNodesMembersAsync(TimeSpan deadAfter, TimeSpan recoveryGrace)
     {
         var claimed = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.ClaimDeadNodes,
-            values: [_prefix, NodeId, (long)deadAfter.TotalMilliseconds]))!;
+            values: [_prefix, NodeId, (long)deadAfter.TotalMilliseconds, (long)recoveryGrace.TotalMilliseconds]))!;
         var removed = 0;
         foreach (var entry in claimed)
         {

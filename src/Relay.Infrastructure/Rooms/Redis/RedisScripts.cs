@@ -171,13 +171,17 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV 1 prefix, 2 this node, 3 silence (ms) after which a node is dead. Claims every dead node (only one
-    /// survivor gets each) and returns its members as <c>room|client</c>, for the caller to remove.
+    /// ARGV 1 prefix, 2 this node, 3 silence (ms) after which a node is dead, 4 grace (ms) after any node's
+    /// recovery from an outage. Claims every dead node (only one survivor gets each) and returns its members as
+    /// <c>room|client</c>, for the caller to remove. Claims nothing within the grace: after an outage the nodes
+    /// reconnect one by one, and one that has not yet is not dead.
     /// </summary>
     public const string ClaimDeadNodes = """
         local t = redis.call('TIME')
         local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local out = {}
+        local recovered = tonumber(redis.call('GET', ARGV[1] .. ':recovered') or '0')
+        if ms - recovered < tonumber(ARGV[4]) then return out end
         for _, node in ipairs(redis.call('ZRANGEBYSCORE', ARGV[1] .. ':nodes', '-inf', ms - tonumber(ARGV[3]))) do
           if node ~= ARGV[2] then
             redis.call('ZREM', ARGV[1] .. ':nodes', node)
@@ -187,6 +191,13 @@ internal static class RedisScripts
           end
         end
         return out
+        """;
+
+    /// <summary>ARGV 1 prefix. Records (in Redis time) that a node has just come back from an outage.</summary>
+    public const string Recovered = """
+        local t = redis.call('TIME')
+        redis.call('SET', ARGV[1] .. ':recovered', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+        return 1
         """;
 
     /// <summary>ARGV 1 prefix, 2 empty-room TTL in ms. The ids of rooms empty for longer (at most 100).</summary>
