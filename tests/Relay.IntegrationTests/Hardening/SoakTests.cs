@@ -21,7 +21,7 @@ public sealed class SoakTests(ITestOutputHelper output)
     public async Task Thousands_of_join_relay_leave_cycles_leave_no_clients_rooms_or_memory_behind()
     {
         await using var server = await RelayServer.StartAsync(
-            ("Relay:EmptyRoomTtlSeconds", "1"),
+            ("Relay:EmptyRoomTtlSeconds", "3"), // long enough that no room expires while the cycles still use it
             ("Relay:RateLimit:MessagesPerSecond", "1000000"),
             ("Relay:RateLimit:Burst", "1000000"));
         var rooms = new CreatedRoom[Rooms];

@@ -28,6 +28,7 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, RoomReplica> _replicas = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string RoomId, int ClientId)> _orphans = new();
+    private readonly ConcurrentDictionary<string, Task> _unsubscribing = new(StringComparer.Ordinal);
     private readonly RoomFactory _factory;
     private readonly ProtocolRegistry _protocols;
     private readonly RelayStats _stats;
@@ -502,6 +503,13 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
     {
         try
         {
+            // A dropped replica of the same room may still be unsubscribing: subscribing meanwhile could join
+            // the subscription that is going away and lose the channel, so wait for it to finish.
+            if (_unsubscribing.TryGetValue(replica.Id, out var unsubscribing))
+            {
+                await unsubscribing;
+            }
+
             var queue = await Subscriber.SubscribeAsync(ChannelOf(replica.Id));
             replica.Subscription = queue;
             queue.OnMessage(message => OnChannelMessage(replica, message));
@@ -552,7 +560,17 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
                 return;
             }
 
-            Apply(replica, message);
+            try
+            {
+                Apply(replica, message);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or OverflowException)
+            {
+                // A message this node cannot apply must not stop the room's channel: reload the room instead.
+                LogApplyFailed(_logger, replica.Id, e);
+                replica.Ready = false;
+                _ = Task.Run(() => ResyncAsync(replica));
+            }
         }
     }
 
@@ -852,12 +870,24 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
     private void DropReplica(RoomReplica replica)
     {
         replica.Dropped = true;
+
+        // The unsubscription is announced before the replica leaves the map: a join that then makes a new
+        // replica of the same room waits for it before subscribing (see LoadAsync).
+        var unsubscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _unsubscribing[replica.Id] = unsubscribed.Task;
         _replicas.TryRemove(new KeyValuePair<string, RoomReplica>(replica.Id, replica));
-        var subscription = replica.Subscription;
+        _ = UnsubscribeAsync(replica.Id, replica.Subscription, unsubscribed);
+    }
+
+    private async Task UnsubscribeAsync(string roomId, ChannelMessageQueue? subscription, TaskCompletionSource unsubscribed)
+    {
         if (subscription is not null)
         {
-            _ = UnsubscribeQuietlyAsync(subscription);
+            await UnsubscribeQuietlyAsync(subscription);
         }
+
+        _unsubscribing.TryRemove(new KeyValuePair<string, Task>(roomId, unsubscribed.Task));
+        unsubscribed.TrySetResult();
     }
 
     private static async Task UnsubscribeQuietlyAsync(ChannelMessageQueue subscription)
@@ -1092,6 +1122,9 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis unavailable during {Operation}: {Error}")]
     private static partial void LogStoreError(ILogger logger, string operation, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Room {RoomId}: a channel message could not be applied; reloading the room")]
+    private static partial void LogApplyFailed(ILogger logger, string roomId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} clients of dead nodes")]
     private static partial void LogDeadNodeMembers(ILogger logger, int count);
