@@ -9,6 +9,9 @@ public sealed class GracefulShutdownTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
+    // Per node: when a whole cluster stops, nodes stop one after another, so a client may first see the host's
+    // node go (host_changed, or room_closed host_left in a host room). Cluster stops are covered in Cluster/.
+    [Trait("Scope", "node")]
     [Fact]
     public async Task Clients_in_rooms_get_room_closed_shutdown_and_close_1001()
     {
