@@ -55,6 +55,7 @@ public sealed partial class RedisClusterService(
                 }
 
                 connectedSince ??= now;
+                manager.DropIdleReplicas();
                 try
                 {
                     await manager.HeartbeatAsync();

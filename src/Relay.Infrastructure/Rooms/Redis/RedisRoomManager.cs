@@ -26,6 +26,9 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
 {
     private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a replica no local client needs stays subscribed before it is dropped.</summary>
+    internal static readonly TimeSpan IdleReplicaLinger = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<string, RoomReplica> _replicas = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string RoomId, int ClientId)> _orphans = new();
     private readonly ConcurrentDictionary<string, Task> _unsubscribing = new(StringComparer.Ordinal);
@@ -452,8 +455,9 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
         return rooms;
     }
 
+    /// <summary>The rooms this node has clients in (replicas kept only for a while after their last local client are left out).</summary>
     public IReadOnlyCollection<Room> Snapshot() =>
-        [.. _replicas.Values.Select(r => r.Room).OfType<Room>()];
+        [.. _replicas.Values.Where(r => r.HasLocalMembers).Select(r => r.Room).OfType<Room>()];
 
     // ---- Replicas ---------------------------------------------------------------------------------------
 
@@ -475,6 +479,7 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
                 }
 
                 replica.PendingJoins[token] = pending;
+                replica.IdleSince = null;
                 loading = replica.Loading ??= LoadAsync(replica);
             }
 
@@ -491,7 +496,16 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
 
             if (!exists)
             {
-                ForgetJoin(replica, token);
+                // No such room: this replica is of no use (and must not answer for a room made later with that id).
+                lock (replica.Sync)
+                {
+                    replica.PendingJoins.Remove(token);
+                    if (!replica.Dropped)
+                    {
+                        DropReplica(replica);
+                    }
+                }
+
                 return null;
             }
 
@@ -851,20 +865,42 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
         }
     }
 
-    /// <summary>Drops a replica that no member or joiner of this node needs any more (under its lock).</summary>
+    /// <summary>
+    /// Notes when no member or joiner of this node needs a replica any more (under its lock). An idle replica
+    /// stays subscribed for <see cref="IdleReplicaLinger"/>, so that clients coming and going do not cost a
+    /// subscription and a reload each time; <see cref="DropIdleReplicas"/> drops it after that.
+    /// </summary>
     private void DropIfIdle(RoomReplica replica)
     {
         if (replica.Dropped || replica.PendingJoins.Count > 0 || replica.PendingLeaves.Count > 0 || replica.HasLocalMembers)
         {
+            replica.IdleSince = null;
             return;
         }
 
-        if (replica.Loading is { IsCompleted: false })
+        replica.IdleSince ??= _time.GetUtcNow();
+    }
+
+    /// <summary>Drops the replicas idle for longer than <see cref="IdleReplicaLinger"/>; returns how many.</summary>
+    internal int DropIdleReplicas()
+    {
+        var now = _time.GetUtcNow();
+        var dropped = 0;
+        foreach (var replica in _replicas.Values)
         {
-            return;
+            lock (replica.Sync)
+            {
+                DropIfIdle(replica);
+                if (!replica.Dropped && replica.IdleSince is { } since && now - since >= IdleReplicaLinger
+                    && replica.Loading is not { IsCompleted: false })
+                {
+                    DropReplica(replica);
+                    dropped++;
+                }
+            }
         }
 
-        DropReplica(replica);
+        return dropped;
     }
 
     private void DropReplica(RoomReplica replica)

@@ -32,6 +32,9 @@ internal sealed class RoomReplica(string id)
 
     public ChannelMessageQueue? Subscription { get; set; }
 
+    /// <summary>Since when no local member or joiner needs this replica; null while one does.</summary>
+    public DateTimeOffset? IdleSince { get; set; }
+
     public Task<bool>? Loading { get; set; }
 
     public List<ChannelMessage> Buffered { get; } = [];
