@@ -160,11 +160,7 @@ public sealed partial class RoomCoordinator(TimeProvider timeProvider, ILogger l
                     return JoinOutcome.AlreadyInRoom;
             }
 
-            Publish(room, ServerFrames.ClientJoined(joined.ClientId, request.Name), except: session);
-            if (joined.HostChanged && room.ClientCount > 1)
-            {
-                Publish(room, ServerFrames.HostChanged(joined.ClientId), except: session);
-            }
+            AnnounceJoin(room, session, joined, request.Name);
         }
 
         return JoinOutcome.Joined;
@@ -232,14 +228,20 @@ public sealed partial class RoomCoordinator(TimeProvider timeProvider, ILogger l
                 return false;
             }
 
-            Publish(room, ServerFrames.ClientJoined(clientId, name), except: session);
-            if (joined.HostChanged && room.ClientCount > 1)
-            {
-                Publish(room, ServerFrames.HostChanged(clientId), except: session);
-            }
+            AnnounceJoin(room, session, joined, name);
         }
 
         return true;
+    }
+
+    /// <summary>Tells the other members about a join (under the gate): `client_joined`, and `host_changed` when it made a new host.</summary>
+    private static void AnnounceJoin(Room room, Session joiner, JoinResult joined, string? name)
+    {
+        Publish(room, ServerFrames.ClientJoined(joined.ClientId, name), except: joiner);
+        if (joined.HostChanged && room.ClientCount > 1)
+        {
+            Publish(room, ServerFrames.HostChanged(joined.ClientId), except: joiner);
+        }
     }
 
     /// <summary>

@@ -133,20 +133,8 @@ public sealed class Room
                 return new JoinResult(JoinStatus.Full, 0, false);
             }
 
-            var clientId = ++_lastClientId;
-            session.Attach(this, clientId, name, now);
-            EmptySince = null;
-
             var becomesHost = presentsHostSecret || (HostAssignment == HostAssignment.First && _hostId == 0);
-            if (becomesHost)
-            {
-                Volatile.Write(ref _hostId, clientId);
-            }
-
-            var result = new JoinResult(JoinStatus.Joined, clientId, becomesHost);
-            beforeVisible?.Invoke(result);
-            Volatile.Write(ref _members, [.. _members, session]);
-            return result;
+            return Seat(session, ++_lastClientId, name, becomesHost, now, beforeVisible);
         }
     }
 
@@ -170,29 +158,37 @@ public sealed class Room
                 return new JoinResult(JoinStatus.AlreadyInRoom, 0, false);
             }
 
-            session.Attach(this, clientId, name, joinedAt);
-            EmptySince = null;
             _lastClientId = Math.Max(_lastClientId, clientId);
-            var hostChanged = becomesHost && _hostId != clientId;
-            if (becomesHost)
-            {
-                Volatile.Write(ref _hostId, clientId);
-            }
-
-            var result = new JoinResult(JoinStatus.Joined, clientId, hostChanged);
-            beforeVisible?.Invoke(result);
-
-            // Members stay in join order, which is client-id order.
-            var members = _members;
-            var index = members.Length;
-            while (index > 0 && members[index - 1].ClientId > clientId)
-            {
-                index--;
-            }
-
-            Volatile.Write(ref _members, [.. members.AsSpan(0, index), session, .. members.AsSpan(index)]);
-            return result;
+            return Seat(session, clientId, name, becomesHost, joinedAt, beforeVisible);
         }
+    }
+
+    /// <summary>
+    /// Seats a session whose join was allowed (under the gate): attaches it, makes it host if it
+    /// <paramref name="becomesHost"/>, runs <paramref name="beforeVisible"/>, then publishes the new member list,
+    /// kept in join order, which is client-id order.
+    /// </summary>
+    private JoinResult Seat(Session session, int clientId, string? name, bool becomesHost, DateTimeOffset joinedAt, Action<JoinResult>? beforeVisible)
+    {
+        session.Attach(this, clientId, name, joinedAt);
+        EmptySince = null;
+        if (becomesHost)
+        {
+            Volatile.Write(ref _hostId, clientId);
+        }
+
+        var result = new JoinResult(JoinStatus.Joined, clientId, becomesHost);
+        beforeVisible?.Invoke(result);
+
+        var members = _members;
+        var index = members.Length;
+        while (index > 0 && members[index - 1].ClientId > clientId)
+        {
+            index--;
+        }
+
+        Volatile.Write(ref _members, [.. members.AsSpan(0, index), session, .. members.AsSpan(index)]);
+        return result;
     }
 
     /// <summary>Sets the host as the cluster decided it (null: no host); false when it was already so.</summary>

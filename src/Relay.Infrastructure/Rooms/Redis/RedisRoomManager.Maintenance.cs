@@ -23,8 +23,7 @@ public sealed partial class RedisRoomManager
             var bar = text.LastIndexOf('|');
             if (bar > 0 && int.TryParse(text.AsSpan(bar + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var clientId))
             {
-                var result = (long)await Db.ScriptEvaluateAsync(RedisScripts.Leave,
-                    values: [_prefix, text[..bar], clientId, LeaveReasons.Disconnected, Flagged.Encode(null), 0]);
+                var result = (long)await EvalAsync(RedisScripts.Leave, text[..bar], DisconnectedArgs(clientId));
                 removed += result == 1 ? 1 : 0;
             }
         }
@@ -44,8 +43,8 @@ public sealed partial class RedisRoomManager
         var expired = 0;
         foreach (var id in ids)
         {
-            var result = (long)await Db.ScriptEvaluateAsync(RedisScripts.Close,
-                values: [_prefix, id.ToString(), RoomClosedReasons.Expired, (int)CloseCodes.RoomClosed, Flagged.Encode(null), 0, "1"]);
+            var result = (long)await EvalAsync(RedisScripts.Close, id.ToString(),
+                [RoomClosedReasons.Expired, (int)CloseCodes.RoomClosed, Flagged.Encode(null), 0, "1"]);
             expired += result == 1 ? 1 : 0;
         }
 
@@ -73,7 +72,7 @@ public sealed partial class RedisRoomManager
             }
         }
 
-        _redis?.GetSubscriber().UnsubscribeAll(CommandFlags.FireAndForget);
+        _subscriber?.UnsubscribeAll(CommandFlags.FireAndForget);
     }
 
     internal bool IsCrashed => _crashed;

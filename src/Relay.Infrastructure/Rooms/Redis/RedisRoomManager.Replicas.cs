@@ -19,7 +19,7 @@ public sealed partial class RedisRoomManager
     {
         while (true)
         {
-            var replica = _replicas.GetOrAdd(roomId, id => new RoomReplica(id));
+            var replica = _replicas.GetOrAdd(roomId, id => new RoomReplica(id, ChannelOf(id)));
             Task<bool> loading;
             lock (replica.Sync)
             {
@@ -74,7 +74,7 @@ public sealed partial class RedisRoomManager
                 await unsubscribing;
             }
 
-            var queue = await Subscriber.SubscribeAsync(ChannelOf(replica.Id));
+            var queue = await Subscriber.SubscribeAsync(replica.Channel);
             replica.Subscription = queue;
             queue.OnMessage(message => OnChannelMessage(replica, message));
             var snapshot = await SnapshotAsync(replica.Id);
@@ -132,8 +132,7 @@ public sealed partial class RedisRoomManager
             {
                 // A message this node cannot apply must not stop the room's channel: reload the room instead.
                 LogApplyFailed(_logger, replica.Id, e);
-                replica.Ready = false;
-                _ = Task.Run(() => ResyncAsync(replica));
+                StartResync(replica);
             }
         }
     }
@@ -179,9 +178,8 @@ public sealed partial class RedisRoomManager
         {
             // Events were missed (a reconnect): reload the room, then go on from there.
             LogGap(_logger, replica.Id, replica.Seq, e.Seq);
-            replica.Ready = false;
             replica.Buffered.Add(message);
-            _ = Task.Run(() => ResyncAsync(replica));
+            StartResync(replica);
             return;
         }
 
@@ -239,7 +237,7 @@ public sealed partial class RedisRoomManager
         }
 
         // A seat taken for a joiner that gave up waiting: give it back.
-        _ = TryEvalAsync(RedisScripts.Leave, replica.Id, [clientId, LeaveReasons.Disconnected, Flagged.Encode(null), 0]);
+        _ = ReleaseSeatAsync(replica.Id, clientId);
     }
 
     /// <summary>Delivers a relay to this node's members of <paramref name="room"/> per the room's rules.</summary>
@@ -274,6 +272,13 @@ public sealed partial class RedisRoomManager
         }
 
         frame?.Release();
+    }
+
+    /// <summary>Reloads a replica off the channel's thread; meanwhile its messages are buffered (under its lock).</summary>
+    private void StartResync(RoomReplica replica)
+    {
+        replica.Ready = false;
+        _ = Task.Run(() => ResyncAsync(replica));
     }
 
     private async Task ResyncAsync(RoomReplica replica)
@@ -337,7 +342,7 @@ public sealed partial class RedisRoomManager
             if (entry.Node == NodeId)
             {
                 // Ours in Redis but not connected here any more: give the seat back.
-                _ = TryEvalAsync(RedisScripts.Leave, replica.Id, [clientId, LeaveReasons.Disconnected, Flagged.Encode(null), 0]);
+                _ = ReleaseSeatAsync(replica.Id, clientId);
                 continue;
             }
 
@@ -367,7 +372,7 @@ public sealed partial class RedisRoomManager
 
         while (_orphans.TryDequeue(out var orphan))
         {
-            await TryEvalAsync(RedisScripts.Leave, orphan.RoomId, [orphan.ClientId, LeaveReasons.Disconnected, Flagged.Encode(null), 0]);
+            await ReleaseSeatAsync(orphan.RoomId, orphan.ClientId);
         }
 
         foreach (var replica in _replicas.Values)
@@ -403,15 +408,12 @@ public sealed partial class RedisRoomManager
         }
     }
 
-    private void ForgetJoin(RoomReplica replica, string token, bool dropWhenIdle = true)
+    private void ForgetJoin(RoomReplica replica, string token)
     {
         lock (replica.Sync)
         {
             replica.PendingJoins.Remove(token);
-            if (dropWhenIdle)
-            {
-                DropIfIdle(replica);
-            }
+            DropIfIdle(replica);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Relay.Application.Abstractions;
+using Relay.Application.Common;
 using Relay.Application.Protocols;
 using Relay.Domain.Rooms;
 using Relay.Domain.Sessions;
@@ -34,6 +35,12 @@ public sealed partial class RedisRoomManager
             LogStoreError(_logger, "cleanup", e.Message);
         }
     }
+
+    /// <summary>The arguments of the <c>Leave</c> script for a member that is simply gone (`disconnected`).</summary>
+    private static RedisValue[] DisconnectedArgs(int clientId) => [clientId, LeaveReasons.Disconnected, Flagged.Encode(null), 0];
+
+    /// <summary>Gives back the seat of a member that is gone (best effort: logged when Redis is out).</summary>
+    private Task ReleaseSeatAsync(string roomId, int clientId) => TryEvalAsync(RedisScripts.Leave, roomId, DisconnectedArgs(clientId));
 
     private async Task<T> Guard<T>(Func<Task<T>> call)
     {

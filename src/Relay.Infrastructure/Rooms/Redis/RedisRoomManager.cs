@@ -41,6 +41,7 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
     private readonly RedisOptions _options;
     private readonly string _prefix;
     private ConnectionMultiplexer? _redis;
+    private ISubscriber? _subscriber;
     private long _lastToken;
     private volatile bool _crashed;
 
@@ -71,7 +72,7 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
 
     private IDatabase Db => (_redis ?? throw new RoomStoreUnavailableException("Redis is not connected yet.")).GetDatabase();
 
-    private ISubscriber Subscriber => (_redis ?? throw new RoomStoreUnavailableException("Redis is not connected yet.")).GetSubscriber();
+    private ISubscriber Subscriber => _subscriber ?? throw new RoomStoreUnavailableException("Redis is not connected yet.");
 
     /// <summary>Connects (retrying in the background when Redis is not up yet: the node starts not ready).</summary>
     public async Task ConnectAsync()
@@ -83,6 +84,7 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
         configuration.ReconnectRetryPolicy = new LinearRetry(500);
         configuration.ClientName = "relay-" + NodeId;
         _redis = await ConnectionMultiplexer.ConnectAsync(configuration);
+        _subscriber = _redis.GetSubscriber();
         _redis.ConnectionFailed += (_, e) => LogConnectionFailed(_logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString());
         _redis.ConnectionRestored += (_, e) =>
         {
@@ -151,8 +153,10 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
     public async ValueTask<RoomPage> ListAsync(int offset, int limit, CancellationToken cancellationToken)
     {
         var key = (RedisKey)(_prefix + ":rooms");
-        var ids = await Guard(() => Db.SortedSetRangeByRankAsync(key, offset, offset + limit - 1));
-        var total = await Guard(() => Db.SortedSetLengthAsync(key));
+        var page = Guard(() => Db.SortedSetRangeByRankAsync(key, offset, offset + limit - 1));
+        var count = Guard(() => Db.SortedSetLengthAsync(key));
+        var ids = await page;
+        var total = await count;
         var snapshots = await Task.WhenAll(ids.Select(id => SnapshotAsync(id.ToString())));
         var rooms = new List<Room>(ids.Length);
         for (var i = 0; i < ids.Length; i++)
@@ -168,9 +172,13 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
 
     public async ValueTask<RoomTotals> GetTotalsAsync(CancellationToken cancellationToken)
     {
-        var rooms = await Guard(() => Db.SortedSetLengthAsync(_prefix + ":rooms"));
-        var totals = await Guard(() => Db.HashGetAllAsync(_prefix + ":totals"));
-        var stats = await Guard(() => Db.HashGetAllAsync(_prefix + ":stats"));
+        // Three reads in one round trip (the multiplexer pipelines them).
+        var roomCount = Guard(() => Db.SortedSetLengthAsync(_prefix + ":rooms"));
+        var counters = Guard(() => Db.HashGetAllAsync(_prefix + ":totals"));
+        var nodeStats = Guard(() => Db.HashGetAllAsync(_prefix + ":stats"));
+        var rooms = await roomCount;
+        var totals = await counters;
+        var stats = await nodeStats;
         var clients = 0;
         var byProtocol = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in totals)
@@ -275,7 +283,7 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
             {
                 // The join event never came back: undo the seat rather than leave a ghost member.
                 ForgetJoin(replica, token);
-                await TryEvalAsync(RedisScripts.Leave, request.RoomId, [(int)result, LeaveReasons.Disconnected, Flagged.Encode(null), 0]);
+                await ReleaseSeatAsync(request.RoomId, (int)result);
                 return JoinOutcome.Unavailable;
             }
         }
@@ -391,7 +399,8 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
         }
 
         // A relay that did not start from this node's replica (a REST push) still reaches this node's members.
-        if (_replicas.TryGetValue(room.Id, out var replica) && !ReferenceEquals(replica.Room, room))
+        var hasReplica = _replicas.TryGetValue(room.Id, out var replica);
+        if (hasReplica && !ReferenceEquals(replica!.Room, room))
         {
             lock (replica.Sync)
             {
@@ -402,7 +411,7 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
             }
         }
 
-        if (_redis is not { IsConnected: true } redis)
+        if (_subscriber is null || !IsAvailable)
         {
             _stats.RecordDrop();
             return;
@@ -410,7 +419,8 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
 
         try
         {
-            redis.GetSubscriber().Publish(ChannelOf(room.Id), RelayCodec.Encode(NodeId, envelope), CommandFlags.FireAndForget);
+            var channel = hasReplica ? replica!.Channel : ChannelOf(room.Id);
+            _subscriber.Publish(channel, RelayCodec.Encode(NodeId, envelope), CommandFlags.FireAndForget);
         }
         catch (RedisException)
         {
@@ -441,7 +451,7 @@ public sealed partial class RedisRoomManager : IRoomManager, IAsyncDisposable
                 var clientId = session.ClientId;
                 session.TrySend(frame);
                 session.Close(CloseCodes.GoingAway, "server shutting down");
-                await TryEvalAsync(RedisScripts.Leave, replica.Id, [clientId, LeaveReasons.Disconnected, Flagged.Encode(null), 0]);
+                await ReleaseSeatAsync(replica.Id, clientId);
             }
 
             frame.Release();

@@ -12,9 +12,12 @@ namespace Relay.Infrastructure.Rooms.Redis;
 /// protocol rules and handlers run unchanged. It changes only by applying the room's events in channel order.
 /// Everything here is guarded by <see cref="Sync"/>.
 /// </summary>
-internal sealed class RoomReplica(string id)
+internal sealed class RoomReplica(string id, RedisChannel channel)
 {
     public string Id { get; } = id;
+
+    /// <summary>The room's channel: its events and relays.</summary>
+    public RedisChannel Channel { get; } = channel;
 
     public Lock Sync { get; } = new();
 
