@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -17,52 +17,45 @@ public static class PlaygroundEndpoints
 {
     private const string ResourcePrefix = "RelayPlayground/";
 
-    /// <summary>Public path, embedded file name and content type of every asset.</summary>
-    private static readonly (string Path, string File, string ContentType)[] Routes =
+    /// <summary>Public path, embedded file name and content type of every asset, and whether other origins may load it.</summary>
+    private static readonly (string Path, string File, string ContentType, bool CrossOrigin)[] Routes =
     [
-        ("/", "index.html", "text/html; charset=utf-8"),
-        ("/client/relay.js", "relay.js", "text/javascript; charset=utf-8"),
-        ("/playground/playground.js", "playground.js", "text/javascript; charset=utf-8"),
-        ("/playground/playground.css", "playground.css", "text/css; charset=utf-8"),
-        ("/playground/favicon.svg", "favicon.svg", "image/svg+xml"),
+        ("/", "index.html", "text/html; charset=utf-8", false),
+        // The browser client may be imported by pages of other origins (a module script needs CORS).
+        ("/client/relay.js", "relay.js", "text/javascript; charset=utf-8", true),
+        ("/playground/playground.js", "playground.js", "text/javascript; charset=utf-8", false),
+        ("/playground/playground.css", "playground.css", "text/css; charset=utf-8", false),
+        ("/playground/favicon.svg", "favicon.svg", "image/svg+xml", false),
     ];
 
     private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head];
 
-    /// <summary>Maps the playground's static files.</summary>
+    /// <summary>Maps the playground's static files, read (and hashed) once here.</summary>
     public static IEndpointRouteBuilder MapPlayground(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var assets = LoadAssets();
-        foreach (var (path, file, contentType) in Routes)
+        foreach (var (path, file, contentType, crossOrigin) in Routes)
         {
-            var asset = new EmbeddedAsset(assets[file], contentType, crossOrigin: file == "relay.js");
+            var asset = new EmbeddedAsset(ReadResource(file), contentType, crossOrigin);
             endpoints.MapMethods(path, Methods, asset.ServeAsync).ExcludeFromDescription();
         }
 
         return endpoints;
     }
 
-    private static FrozenDictionary<string, byte[]> LoadAssets()
+    private static byte[] ReadResource(string file)
     {
         var assembly = typeof(PlaygroundEndpoints).Assembly;
-        var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var (_, file, _) in Routes)
-        {
-            using var stream = assembly.GetManifestResourceStream(ResourcePrefix + file)
-                ?? throw new InvalidOperationException($"The playground asset '{file}' is not embedded in {assembly.GetName().Name}.");
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            files[file] = copy.ToArray();
-        }
-
-        return files.ToFrozenDictionary(StringComparer.Ordinal);
+        using var stream = assembly.GetManifestResourceStream(ResourcePrefix + file)
+            ?? throw new InvalidOperationException($"The playground asset '{file}' is not embedded in {assembly.GetName().Name}.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     private sealed class EmbeddedAsset(byte[] content, string contentType, bool crossOrigin)
     {
-        private readonly string _etag = "\"" + Convert.ToBase64String(SHA256.HashData(content), 0, 16)
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"";
+        private readonly string _etag = "\"" + Base64Url.EncodeToString(SHA256.HashData(content).AsSpan(0, 16)) + "\"";
 
         public Task ServeAsync(HttpContext context)
         {
@@ -77,8 +70,7 @@ public static class PlaygroundEndpoints
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
             if (crossOrigin)
             {
-                // The browser client may be imported by pages of other origins (a module script needs CORS).
-                // It is a public, credential-free file; the REST API and the WebSocket keep their own rules.
+                // A public, credential-free file; the REST API and the WebSocket keep their own rules.
                 headers.AccessControlAllowOrigin = "*";
             }
 

@@ -80,8 +80,7 @@ public sealed class RelayPage
             }
             """,
             arg);
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
+        return JsonSerializer.Deserialize<JsonElement>(json);
     }
 
     /// <inheritdoc cref="EvaluateJsonAsync(IPage, string, object?)"/>
@@ -106,8 +105,7 @@ public sealed class RelayPage
                 "([key, type, partial]) => { const found = t.find(key, type, partial); return found === undefined ? false : JSON.stringify(found); }",
                 new object?[] { key, type, partial },
                 new PageWaitForFunctionOptions { PollingInterval = 25 });
-            using var document = JsonDocument.Parse(await handle.JsonValueAsync<string>());
-            return document.RootElement.Clone();
+            return JsonSerializer.Deserialize<JsonElement>(await handle.JsonValueAsync<string>());
         }
         catch (TimeoutException e)
         {

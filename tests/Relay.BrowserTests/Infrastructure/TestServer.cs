@@ -16,7 +16,6 @@ public sealed class TestServer : IAsyncDisposable
     {
         _app = app;
         BaseAddress = baseAddress;
-        ApiKey = apiKey;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(10) };
         if (apiKey is not null)
         {
@@ -29,23 +28,19 @@ public sealed class TestServer : IAsyncDisposable
 
     public string Origin => BaseAddress.GetLeftPart(UriPartial.Authority);
 
-    /// <summary>The REST API key this server requires, or null when its API is open.</summary>
-    public string? ApiKey { get; }
-
-    /// <summary>An HTTP client for this server that sends <see cref="ApiKey"/> when there is one.</summary>
+    /// <summary>An HTTP client for this server that sends the server's API key when it requires one.</summary>
     public HttpClient Http { get; }
 
     /// <summary>Starts a server; with <paramref name="apiKey"/> its REST API requires that key.</summary>
     public static async Task<TestServer> StartAsync(string? apiKey = null)
     {
-        var args = new List<string>
-        {
+        var app = Relay.Api.RelayServer.Build(
+        [
             "--urls=http://127.0.0.1:0",
             "--environment=Production",
             "--Logging:LogLevel:Default=Warning",
-        };
-        args.Add(apiKey is null ? "--Relay:AllowAnonymousApi=true" : $"--Relay:ApiKeys:0={apiKey}");
-        var app = Relay.Api.RelayServer.Build([.. args]);
+            apiKey is null ? "--Relay:AllowAnonymousApi=true" : $"--Relay:ApiKeys:0={apiKey}",
+        ]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestServer(app, new Uri(address), apiKey);

@@ -98,12 +98,7 @@ async function copyText(text) {
 
 /** Reads `{"roomId","secret"}` (or a create answer `{"id","secret"}`, or `hostSecret`) from pasted text. */
 function parseJoinDetails(text) {
-    let value;
-    try {
-        value = JSON.parse(text.trim());
-    } catch {
-        return null;
-    }
+    const value = parseData(text.trim());
     if (!value || typeof value !== 'object') return null;
     const roomId = typeof value.roomId === 'string' ? value.roomId : value.id;
     const secret = typeof value.secret === 'string' ? value.secret : value.hostSecret;
@@ -148,7 +143,7 @@ createForm.addEventListener('submit', async (event) => {
     try {
         const room = await api().createRoom(options);
         showRoom(room);
-        const filled = fillPanes(false);
+        const filled = fillPanes();
         setStatus(createStatus, `Room ${room.id} created.`
             + (filled ? ` Its details are in ${filled} client pane${filled === 1 ? '' : 's'}: press Connect.` : ''), 'ok');
     } catch (error) {
@@ -169,12 +164,12 @@ function showRoom(room) {
     byId('room-details').hidden = false;
 }
 
-/** Puts the current room into panes that are not connected (all of them when `all`); returns how many. */
-function fillPanes(all) {
+/** Puts the current room into panes that are not connected; returns how many. */
+function fillPanes() {
     if (!currentRoom) return 0;
     let count = 0;
     for (const pane of panes) {
-        if (all || !pane.busy) {
+        if (!pane.busy) {
             pane.fill(currentRoom.id, currentRoom.secret);
             count += 1;
         }
@@ -195,7 +190,7 @@ async function copyJoin(secret, what) {
 byId('copy-join').addEventListener('click', () => copyJoin(currentRoom?.secret, 'Join details'));
 byId('copy-host-join').addEventListener('click', () => copyJoin(currentRoom?.hostSecret, 'Host join details'));
 byId('fill-panes').addEventListener('click', () => {
-    const count = fillPanes(false);
+    const count = fillPanes();
     setStatus(createStatus, count ? `Filled ${count} pane${count === 1 ? '' : 's'} that ${count === 1 ? 'is' : 'are'} not connected.`
         : 'Every pane is connected; add a pane first.', count ? 'ok' : undefined);
 });
@@ -371,32 +366,32 @@ class Pane {
         }
     }
 
-    broadcast() {
+    /** The message box as `{bytes}` (binary ticked) or `{data}`, with `shown`, how the log shows it. */
+    outgoing() {
         const text = this.el.message.value;
         if (this.el.binary.checked) {
             const bytes = encoder.encode(text);
-            this.act(`→ broadcast binary ${showBytes(bytes)}`, (c) => c.broadcastBinary(bytes));
-        } else {
-            const data = parseData(text);
-            this.act(`→ broadcast ${showJson(data)}`, (c) => c.broadcast(data));
+            return { bytes, shown: `binary ${showBytes(bytes)}` };
         }
+        const data = parseData(text);
+        return { data, shown: showJson(data) };
+    }
+
+    broadcast() {
+        const { bytes, data, shown } = this.outgoing();
+        this.act(`→ broadcast ${shown}`, (c) => (bytes ? c.broadcastBinary(bytes) : c.broadcast(data)));
     }
 
     sendSelected() {
-        const ids = [...this.selected].filter((id) => this.names.has(id) || this.client?.clients.some((c) => c.clientId === id));
+        // Only people in the list can be ticked, and `client_left` and `connected` untick them.
+        const ids = [...this.selected];
         if (ids.length === 0) {
             this.log('Tick at least one person in "People in the room" to send to.', 'err');
             return;
         }
         const targets = ids.map((id) => this.who(id)).join(', ');
-        const text = this.el.message.value;
-        if (this.el.binary.checked) {
-            const bytes = encoder.encode(text);
-            this.act(`→ to ${targets}: binary ${showBytes(bytes)}`, (c) => ids.forEach((id) => c.sendBinary(id, bytes)));
-        } else {
-            const data = parseData(text);
-            this.act(`→ to ${targets}: ${showJson(data)}`, (c) => c.send(ids, data));
-        }
+        const { bytes, data, shown } = this.outgoing();
+        this.act(`→ to ${targets}: ${shown}`, (c) => (bytes ? ids.forEach((id) => c.sendBinary(id, bytes)) : c.send(ids, data)));
     }
 
     async ping() {
@@ -480,9 +475,9 @@ class Pane {
         }
         el.badge.textContent = badge;
         el.badge.classList.toggle('on', inRoom);
-        el.connect.disabled = state === 'connecting' || state === 'connected' || state === 'reconnecting';
+        el.connect.disabled = this.busy;
         el.leave.disabled = !inRoom;
-        el.disconnect.disabled = !(state === 'connecting' || inRoom || state === 'left' || state === 'reconnecting');
+        el.disconnect.disabled = !(this.busy || state === 'left');
         el.compose.disabled = !inRoom;
         el.closeRoom.hidden = !(inRoom && client.isHost);
         this.renderPresence(inRoom ? client : null);
@@ -493,15 +488,16 @@ class Pane {
         const clients = client ? client.clients : [];
         this.el.presenceEmpty.hidden = clients.length > 0;
         const items = clients.map((c) => {
-            if (c.name !== undefined) this.names.set(c.clientId, c.name);
+            this.names.set(c.clientId, c.name);
+            const who = this.who(c.clientId);
             const self = c.clientId === client.clientId;
-            const text = `${this.who(c.clientId)}${c.isHost ? ' (host)' : ''}${self ? ' (you)' : ''}`;
+            const text = `${who}${c.isHost ? ' (host)' : ''}${self ? ' (you)' : ''}`;
             const item = document.createElement('li');
             if (self) {
-                const who = document.createElement('span');
-                who.className = 'who';
-                who.textContent = text;
-                item.append(who);
+                const span = document.createElement('span');
+                span.className = 'who';
+                span.textContent = text;
+                item.append(span);
                 return item;
             }
             const label = document.createElement('label');
@@ -517,21 +513,11 @@ class Pane {
             label.append(box, document.createTextNode(` ${text}`));
             item.append(label);
             if (client.isHost) {
-                const kick = document.createElement('button');
-                kick.type = 'button';
-                kick.className = 'small';
-                kick.textContent = 'Kick';
-                kick.setAttribute('aria-label', `Kick ${this.who(c.clientId)}`);
-                kick.dataset.key = `kick-${c.clientId}`;
-                kick.addEventListener('click', () => this.act(`→ kick ${this.who(c.clientId)}`, (r) => r.kick(c.clientId)));
-                const promote = document.createElement('button');
-                promote.type = 'button';
-                promote.className = 'small';
-                promote.textContent = 'Make host';
-                promote.setAttribute('aria-label', `Make ${this.who(c.clientId)} host`);
-                promote.dataset.key = `host-${c.clientId}`;
-                promote.addEventListener('click', () => this.act(`→ make ${this.who(c.clientId)} host`, (r) => r.transferHost(c.clientId)));
-                item.append(kick, promote);
+                item.append(
+                    smallButton('Kick', `Kick ${who}`, `kick-${c.clientId}`,
+                        () => this.act(`→ kick ${who}`, (r) => r.kick(c.clientId))),
+                    smallButton('Make host', `Make ${who} host`, `host-${c.clientId}`,
+                        () => this.act(`→ make ${who} host`, (r) => r.transferHost(c.clientId))));
             }
             return item;
         });
@@ -540,6 +526,18 @@ class Pane {
         list.replaceChildren(...items);
         if (focused) list.querySelector(`[data-key="${focused}"]`)?.focus();
     }
+}
+
+/** A small button of a presence entry; `key` finds it again when the list is rebuilt. */
+function smallButton(text, label, key, onClick) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'small';
+    button.textContent = text;
+    button.setAttribute('aria-label', label);
+    button.dataset.key = key;
+    button.addEventListener('click', onClick);
+    return button;
 }
 
 function addPane(focus) {

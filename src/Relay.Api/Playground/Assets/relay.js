@@ -87,7 +87,8 @@ export class RelayApiError extends Error {
      * @param {string} [fallbackTitle] title to use when the answer had none (e.g. the status text)
      */
     constructor(status, problem, fallbackTitle) {
-        const body = problem && typeof problem === 'object' ? problem : {};
+        const problemDocument = problem && typeof problem === 'object' ? problem : null;
+        const body = problemDocument ?? {};
         const title = typeof body.title === 'string' ? body.title : (fallbackTitle || `HTTP ${status}`);
         const detail = typeof body.detail === 'string' ? body.detail : undefined;
         const errors = body.errors && typeof body.errors === 'object' ? body.errors : undefined;
@@ -113,7 +114,7 @@ export class RelayApiError extends Error {
         /** @type {string|undefined} problem `traceId`, for the server's logs */
         this.traceId = typeof body.traceId === 'string' ? body.traceId : undefined;
         /** @type {object|null} the whole problem document, when there was one */
-        this.problem = problem && typeof problem === 'object' ? problem : null;
+        this.problem = problemDocument;
     }
 }
 
@@ -361,7 +362,7 @@ export class RelayClient extends EventTarget {
     #refSeq = 0;
     /** @type {Map<string, {kind: string, resolve: Function, reject: Function, timer: any, sentAt?: number}>} */
     #pending = new Map();
-    /** @type {Map<number, ClientInfo>} */
+    /** @type {Map<number, {clientId: number, name: string|null}>} `isHost` is derived from the room's hostId */
     #clients = new Map();
     #room = { roomId: null, clientId: null, hostId: null, protocol: null, metadata: null };
     #listeners = new Map();
@@ -431,7 +432,7 @@ export class RelayClient extends EventTarget {
     get metadata() { return this.#room.metadata; }
 
     /** The clients in the room, self included, in join order, kept up to date. @returns {ClientInfo[]} */
-    get clients() { return [...this.#clients.values()].map((c) => ({ ...c })); }
+    get clients() { return [...this.#clients.values()].map((c) => ({ ...c, isHost: c.clientId === this.#room.hostId })); }
 
     /** How the connection ended, once {@link RelayClient#state} is `closed`. @returns {CloseInfo|null} */
     get closeInfo() { return this.#closeInfo; }
@@ -775,24 +776,20 @@ export class RelayClient extends EventTarget {
                     protocol: message.protocol,
                     metadata: message.metadata ?? {},
                 };
-                this.#clients = new Map((message.clients ?? []).map((c) => [c.clientId, {
-                    clientId: c.clientId, name: c.name ?? null, isHost: c.clientId === message.hostId,
-                }]));
+                this.#clients = new Map((message.clients ?? [])
+                    .map((c) => [c.clientId, { clientId: c.clientId, name: c.name ?? null }]));
                 this.#terminal = false;
                 this.#setState('connected');
                 this.#settle(message.ref, 'connect', message);
                 break;
             case 'client_joined':
-                this.#clients.set(message.clientId, {
-                    clientId: message.clientId, name: message.name ?? null, isHost: message.clientId === this.#room.hostId,
-                });
+                this.#clients.set(message.clientId, { clientId: message.clientId, name: message.name ?? null });
                 break;
             case 'client_left':
                 this.#clients.delete(message.clientId);
                 break;
             case 'host_changed':
                 this.#room.hostId = message.hostId ?? null;
-                for (const c of this.#clients.values()) c.isHost = c.clientId === this.#room.hostId;
                 break;
             case 'kicked':
             case 'room_closed':
@@ -868,10 +865,10 @@ export class RelayClient extends EventTarget {
 
     async #reconnectLoop(firstClose, previousClientId) {
         const options = this.#reconnect;
+        const spread = Math.min(Math.max(options.jitter, 0), 1);
         let lastClose = firstClose;
         for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
             const base = Math.min(options.maxDelayMs, options.initialDelayMs * options.factor ** (attempt - 1));
-            const spread = Math.min(Math.max(options.jitter, 0), 1);
             const delayMs = Math.round(base * (1 - spread * Math.random()));
             this.#emit('reconnecting', { attempt, delayMs });
             await this.#delay(delayMs);
