@@ -7,11 +7,18 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Relay.Client;
 
-var arguments = Arguments.Parse(args);
-var server = arguments.Get("server") ?? "http://localhost:8080";
-var roomId = arguments.Get("room") ?? Prompt("Room id");
-var secret = arguments.Get("secret") ?? Prompt("Secret");
-var name = arguments.Get("name") ?? Prompt("Your name (optional)");
+const string Commands = "/to <id> <text>, /who, /ping, /kick <id>, /host <id>, /close, /quit";
+
+var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    options[args[i].TrimStart('-')] = args[i + 1];
+}
+
+var server = options.GetValueOrDefault("server") ?? "http://localhost:8080";
+var roomId = options.GetValueOrDefault("room") ?? Prompt("Room id");
+var secret = options.GetValueOrDefault("secret") ?? Prompt("Secret");
+var name = options.GetValueOrDefault("name") ?? Prompt("Your name (optional)");
 
 await using var client = new RelayRealtimeClient(new RelayRealtimeOptions
 {
@@ -70,7 +77,7 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     _ = client.CloseAsync();
 };
-Console.WriteLine("Type a message and press Enter. /to <id> <text>, /who, /ping, /kick <id>, /host <id>, /close, /quit");
+Console.WriteLine($"Type a message and press Enter. {Commands}");
 
 var input = Task.Run(Console.ReadLine);
 while (true)
@@ -129,7 +136,7 @@ async Task HandleAsync(string line)
             await client.CloseRoomAsync("closed from ChatConsole");
             return;
         case [var command, ..] when command.StartsWith('/'):
-            Console.WriteLine("* commands: /to <id> <text>, /who, /ping, /kick <id>, /host <id>, /close, /quit");
+            Console.WriteLine($"* commands: {Commands}");
             return;
         default:
             await client.BroadcastAsync(new ChatLine(line), ChatJson.Default.ChatLine);
@@ -150,22 +157,3 @@ internal sealed record ChatLine(string Text);
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ChatLine))]
 internal sealed partial class ChatJson : JsonSerializerContext;
-
-/// <summary><c>--key value</c> command-line arguments.</summary>
-internal sealed class Arguments
-{
-    private readonly Dictionary<string, string> _values = new(StringComparer.OrdinalIgnoreCase);
-
-    public static Arguments Parse(string[] args)
-    {
-        var parsed = new Arguments();
-        for (var i = 0; i + 1 < args.Length; i += 2)
-        {
-            parsed._values[args[i].TrimStart('-')] = args[i + 1];
-        }
-
-        return parsed;
-    }
-
-    public string? Get(string key) => _values.GetValueOrDefault(key);
-}

@@ -5,6 +5,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Relay.Client;
 
+const string Commands = "Commands: push <text> | to <clientId> <text> | show | lock | unlock | kick <clientId> | list | summary | delete | quit";
+
 var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
@@ -51,7 +53,7 @@ Console.WriteLine($"  dotnet run --project examples/ChatConsole -- --server {ser
 Console.WriteLine();
 await ListRoomsAsync();
 Console.WriteLine();
-Console.WriteLine("Commands: push <text> | to <clientId> <text> | show | lock | unlock | kick <clientId> | list | summary | delete | quit");
+Console.WriteLine(Commands);
 
 while (Console.ReadLine() is { } line)
 {
@@ -101,7 +103,7 @@ while (Console.ReadLine() is { } line)
             case []:
                 break;
             default:
-                Console.WriteLine("Commands: push <text> | to <clientId> <text> | show | lock | unlock | kick <clientId> | list | summary | delete | quit");
+                Console.WriteLine(Commands);
                 break;
         }
     }

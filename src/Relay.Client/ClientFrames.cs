@@ -30,10 +30,10 @@ internal static class ClientFrames
     }
 
     /// <summary>Runs <paramref name="write"/> on a fresh writer and returns the UTF-8 bytes.</summary>
-    public static byte[] Write(Action<Utf8JsonWriter> write)
+    public static byte[] Write(Action<Utf8JsonWriter> write, int sizeHint = 256)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false }))
+        var buffer = new ArrayBufferWriter<byte>(sizeHint);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
             write(writer);
         }
@@ -42,42 +42,50 @@ internal static class ClientFrames
     }
 
     /// <summary>A text message: <c>{"type":...,"ref":...,(fields)}</c>.</summary>
-    public static byte[] Message(string type, MessageRef reference, Action<Utf8JsonWriter>? fields = null) =>
-        Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, type);
-            reference.WriteTo(writer);
-            fields?.Invoke(writer);
-            writer.WriteEndObject();
-        });
-
-    /// <summary>A message with <c>data</c>: raw, validated UTF-8 JSON written as-is.</summary>
-    public static byte[] DataMessage(string type, MessageRef reference, ReadOnlySpan<byte> utf8Json, IEnumerable<int>? to)
-    {
-        var buffer = new ArrayBufferWriter<byte>(utf8Json.Length + 64);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, type);
-            reference.WriteTo(writer);
-            if (to is not null)
+    public static byte[] Message(string type, MessageRef reference, Action<Utf8JsonWriter>? fields = null, int sizeHint = 256) =>
+        Write(
+            writer =>
             {
-                writer.WriteStartArray("to"u8);
-                foreach (var id in to)
-                {
-                    writer.WriteNumberValue(id);
-                }
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, type);
+                reference.WriteTo(writer);
+                fields?.Invoke(writer);
+                writer.WriteEndObject();
+            },
+            sizeHint);
 
-                writer.WriteEndArray();
-            }
+    /// <summary>A message with <c>data</c>: <c>{"type":...,"ref":...,"to":[...],"data":...}</c>.</summary>
+    public static byte[] DataMessage(string type, MessageRef reference, IEnumerable<int>? to, Action<Utf8JsonWriter> writeData, int sizeHint = 256) =>
+        Message(
+            type,
+            reference,
+            writer =>
+            {
+                WriteClientIds(writer, to);
+                writer.WritePropertyName("data"u8);
+                writeData(writer);
+            },
+            sizeHint);
 
-            writer.WritePropertyName("data"u8);
-            writer.WriteRawValue(utf8Json, skipInputValidation: true);
-            writer.WriteEndObject();
+    /// <summary>Writes <paramref name="utf8Json"/>, already validated, as-is.</summary>
+    public static Action<Utf8JsonWriter> RawValue(ReadOnlyMemory<byte> utf8Json) =>
+        writer => writer.WriteRawValue(utf8Json.Span, skipInputValidation: true);
+
+    /// <summary>Writes <c>"to":[...]</c>, or nothing when <paramref name="to"/> is null.</summary>
+    public static void WriteClientIds(Utf8JsonWriter writer, IEnumerable<int>? to)
+    {
+        if (to is null)
+        {
+            return;
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteStartArray("to"u8);
+        foreach (var id in to)
+        {
+            writer.WriteNumberValue(id);
+        }
+
+        writer.WriteEndArray();
     }
 
     /// <summary>A binary broadcast: <c>0x00</c> + payload.</summary>
@@ -103,8 +111,6 @@ internal static class ClientFrames
 /// <summary>A message's <c>ref</c>: none, a caller's string, or one of the client's own integers.</summary>
 internal readonly record struct MessageRef(string? Text, long? Number)
 {
-    public static MessageRef None => default;
-
     public static MessageRef FromText(string? text)
     {
         if (text is { Length: > 64 })

@@ -156,7 +156,7 @@ public sealed class RelayApiClient : IDisposable
     /// <returns>How many clients the message was queued to.</returns>
     /// <exception cref="RelayApiException">400, 404, 401.</exception>
     public Task<int> PushMessageAsync(string roomId, JsonElement data, IEnumerable<int>? to = null, CancellationToken cancellationToken = default) =>
-        PushCoreAsync(roomId, writer => data.WriteTo(writer), to, cancellationToken);
+        PushCoreAsync(roomId, data.WriteTo, to, cancellationToken);
 
     /// <summary>
     /// Pushes a message whose <c>data</c> is <paramref name="utf8Json"/>, exactly as given (clients receive these
@@ -172,7 +172,7 @@ public sealed class RelayApiClient : IDisposable
     public Task<int> PushMessageJsonAsync(string roomId, ReadOnlyMemory<byte> utf8Json, IEnumerable<int>? to = null, CancellationToken cancellationToken = default)
     {
         ClientFrames.ValidateJson(utf8Json.Span, nameof(utf8Json));
-        return PushCoreAsync(roomId, writer => writer.WriteRawValue(utf8Json.Span, skipInputValidation: true), to, cancellationToken);
+        return PushCoreAsync(roomId, ClientFrames.RawValue(utf8Json), to, cancellationToken);
     }
 
     /// <summary>Pushes a value serialized with <paramref name="typeInfo"/> (e.g. from your own source-generated context).</summary>
@@ -231,17 +231,7 @@ public sealed class RelayApiClient : IDisposable
             writer.WriteStartObject();
             writer.WritePropertyName("data"u8);
             writeData(writer);
-            if (to is not null)
-            {
-                writer.WriteStartArray("to"u8);
-                foreach (var id in to)
-                {
-                    writer.WriteNumberValue(id);
-                }
-
-                writer.WriteEndArray();
-            }
-
+            ClientFrames.WriteClientIds(writer, to);
             writer.WriteEndObject();
         });
         var content = new ByteArrayContent(body);

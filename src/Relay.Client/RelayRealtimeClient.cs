@@ -163,13 +163,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
         try
         {
             var (socket, loop, connected) = await OpenAndJoinAsync(_target, cancellationToken).ConfigureAwait(false);
-            lock (_gate)
-            {
-                if (_state == RelayConnectionState.Connecting)
-                {
-                    _state = RelayConnectionState.Connected;
-                }
-            }
+            MoveState(RelayConnectionState.Connecting, RelayConnectionState.Connected);
 
             _supervisor = SuperviseAsync(socket, loop);
             if (_closeRequested)
@@ -211,7 +205,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
     /// <returns>A task that completes when the frame is written.</returns>
     /// <exception cref="RelayRealtimeException">The connection is not open.</exception>
     public Task BroadcastAsync(JsonElement data, string? messageRef = null, CancellationToken cancellationToken = default) =>
-        SendTextAsync(ClientFrames.DataMessage("broadcast", MessageRef.FromText(messageRef), ToUtf8(data), null), cancellationToken);
+        SendDataAsync("broadcast", MessageRef.FromText(messageRef), null, JsonData(data), cancellationToken);
 
     /// <summary>Broadcasts data given as UTF-8 JSON, sent byte for byte (other clients receive exactly these bytes).</summary>
     /// <param name="utf8Json">One JSON value as UTF-8; validated, not reformatted.</param>
@@ -223,7 +217,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
     public Task BroadcastJsonAsync(ReadOnlyMemory<byte> utf8Json, string? messageRef = null, CancellationToken cancellationToken = default)
     {
         ClientFrames.ValidateJson(utf8Json.Span, nameof(utf8Json));
-        return SendTextAsync(ClientFrames.DataMessage("broadcast", MessageRef.FromText(messageRef), utf8Json.Span, null), cancellationToken);
+        return SendDataAsync("broadcast", MessageRef.FromText(messageRef), null, utf8Json, cancellationToken);
     }
 
     /// <summary>Broadcasts a value serialized with <paramref name="typeInfo"/>.</summary>
@@ -237,7 +231,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
     public Task BroadcastAsync<T>(T data, JsonTypeInfo<T> typeInfo, string? messageRef = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
-        return SendTextAsync(ClientFrames.DataMessage("broadcast", MessageRef.FromText(messageRef), JsonSerializer.SerializeToUtf8Bytes(data, typeInfo), null), cancellationToken);
+        return SendDataAsync("broadcast", MessageRef.FromText(messageRef), null, JsonSerializer.SerializeToUtf8Bytes(data, typeInfo), cancellationToken);
     }
 
     /// <summary>Sends JSON data to chosen clients (<c>send</c>).</summary>
@@ -250,7 +244,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
     public Task SendAsync(IEnumerable<int> to, JsonElement data, string? messageRef = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(to);
-        return SendTextAsync(ClientFrames.DataMessage("send", MessageRef.FromText(messageRef), ToUtf8(data), to), cancellationToken);
+        return SendDataAsync("send", MessageRef.FromText(messageRef), to, JsonData(data), cancellationToken);
     }
 
     /// <summary>Sends data given as UTF-8 JSON to chosen clients, byte for byte.</summary>
@@ -265,7 +259,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(to);
         ClientFrames.ValidateJson(utf8Json.Span, nameof(utf8Json));
-        return SendTextAsync(ClientFrames.DataMessage("send", MessageRef.FromText(messageRef), utf8Json.Span, to), cancellationToken);
+        return SendDataAsync("send", MessageRef.FromText(messageRef), to, utf8Json, cancellationToken);
     }
 
     /// <summary>Sends a value serialized with <paramref name="typeInfo"/> to chosen clients.</summary>
@@ -281,7 +275,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(to);
         ArgumentNullException.ThrowIfNull(typeInfo);
-        return SendTextAsync(ClientFrames.DataMessage("send", MessageRef.FromText(messageRef), JsonSerializer.SerializeToUtf8Bytes(data, typeInfo), to), cancellationToken);
+        return SendDataAsync("send", MessageRef.FromText(messageRef), to, JsonSerializer.SerializeToUtf8Bytes(data, typeInfo), cancellationToken);
     }
 
     /// <summary>Broadcasts a binary payload (binary frame <c>0x00</c>). Others receive a <see cref="BinaryMessage"/>.</summary>
@@ -397,15 +391,8 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
             throw new RelayRealtimeException((ErrorMessage)reply);
         }
 
-        lock (_gate)
-        {
-            _target = target;
-            if (_state == RelayConnectionState.Left)
-            {
-                _state = RelayConnectionState.Connected;
-            }
-        }
-
+        _target = target;
+        MoveState(RelayConnectionState.Left, RelayConnectionState.Connected);
         return connected;
     }
 
@@ -469,14 +456,15 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
         }
     }
 
-    private static ReadOnlySpan<byte> ToUtf8(JsonElement data)
+    /// <summary>Writes <paramref name="data"/> straight into the frame.</summary>
+    private static Action<Utf8JsonWriter> JsonData(JsonElement data)
     {
         if (data.ValueKind == JsonValueKind.Undefined)
         {
             throw new ArgumentException("The data is an undefined JsonElement.", nameof(data));
         }
 
-        return ClientFrames.Write(data.WriteTo);
+        return data.WriteTo;
     }
 
     private static bool IsRetryable(RelayRealtimeException ex) => ex switch
@@ -570,7 +558,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
 
             var previousClientId = _view.ClientId;
             _state = RelayConnectionState.Reconnecting;
-            _view = _view with { ClientId = null, HostId = null, Members = [] };
+            _view = _view.Vacated();
             var lastError = end.Error;
             var attempt = 0;
             while (true)
@@ -595,13 +583,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
                 {
                     await Task.Delay(delay, _lifetime.Token).ConfigureAwait(false);
                     (socket, loop, var connected) = await OpenAndJoinAsync(_target, CancellationToken.None).ConfigureAwait(false);
-                    lock (_gate)
-                    {
-                        if (_state == RelayConnectionState.Reconnecting)
-                        {
-                            _state = RelayConnectionState.Connected;
-                        }
-                    }
+                    MoveState(RelayConnectionState.Reconnecting, RelayConnectionState.Connected);
 
                     Raise(Reconnected, new RelayReconnectedEventArgs { Connected = connected, PreviousClientId = previousClientId, Attempts = attempt });
                     if (_closeRequested)
@@ -672,7 +654,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
             _state = RelayConnectionState.Closed;
         }
 
-        _view = _view with { ClientId = null, HostId = null, Members = [] };
+        _view = _view.Vacated();
         _stream?.Writer.TryComplete();
         var args = new RelayClosedEventArgs
         {
@@ -714,6 +696,13 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
         }
     }
 
+    private Task SendDataAsync(string type, MessageRef reference, IEnumerable<int>? to, Action<Utf8JsonWriter> writeData, CancellationToken cancellationToken) =>
+        SendTextAsync(ClientFrames.DataMessage(type, reference, to, writeData), cancellationToken);
+
+    /// <summary>Sends a data message whose <c>data</c> is <paramref name="utf8Json"/>, valid JSON written as-is.</summary>
+    private Task SendDataAsync(string type, MessageRef reference, IEnumerable<int>? to, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken) =>
+        SendTextAsync(ClientFrames.DataMessage(type, reference, to, ClientFrames.RawValue(utf8Json), utf8Json.Length + 64), cancellationToken);
+
     private Task SendTextAsync(byte[] frame, CancellationToken cancellationToken) =>
         SendFrameAsync(frame, WebSocketMessageType.Text, cancellationToken);
 
@@ -741,7 +730,17 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
     }
 
     /// <summary>Starts the close handshake (close 1000) on <paramref name="socket"/>, or aborts it if that fails.</summary>
-    private async Task SendCloseAsync(ClientWebSocket socket)
+    private Task SendCloseAsync(ClientWebSocket socket) =>
+        CloseOutputAsync(socket, WebSocketCloseStatus.NormalClosure, "closed by client");
+
+    /// <summary>Completes the close handshake the server started, echoing its code.</summary>
+    private Task AnswerCloseAsync(ClientWebSocket socket) =>
+        socket.State == WebSocketState.CloseReceived
+            ? CloseOutputAsync(socket, socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, socket.CloseStatusDescription)
+            : Task.CompletedTask;
+
+    /// <summary>Sends a close frame, in turn with other sends and within <see cref="RelayRealtimeOptions.CloseTimeout"/>, or aborts the socket if that fails.</summary>
+    private async Task CloseOutputAsync(ClientWebSocket socket, WebSocketCloseStatus status, string? description)
     {
         using var timeout = new CancellationTokenSource(_options.CloseTimeout);
         try
@@ -751,35 +750,8 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
             {
                 if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "closed by client", timeout.Token).ConfigureAwait(false);
+                    await socket.CloseOutputAsync(status, description, timeout.Token).ConfigureAwait(false);
                 }
-            }
-            finally
-            {
-                _sendLock.Release();
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
-        {
-            socket.Abort();
-        }
-    }
-
-    /// <summary>Completes the close handshake the server started, echoing its code.</summary>
-    private async Task AnswerCloseAsync(ClientWebSocket socket)
-    {
-        if (socket.State != WebSocketState.CloseReceived)
-        {
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(_options.CloseTimeout);
-        try
-        {
-            await _sendLock.WaitAsync(timeout.Token).ConfigureAwait(false);
-            try
-            {
-                await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.NormalClosure, socket.CloseStatusDescription, timeout.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -873,7 +845,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
         }
 
         // After the events, so a request (connect, leave, ping) completes once its reply's handlers have run.
-        if (message.OwnRef is { } id && message is ConnectedMessage or LeftMessage or PongMessage or ErrorMessage && _pending.TryRemove(id, out var reply))
+        if (message.OwnRef is { } id && _pending.TryRemove(id, out var reply))
         {
             reply.TrySetResult(message);
         }
@@ -910,15 +882,8 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
                 _view = view with { HostId = h.HostId, Members = [.. view.Members.Select(m => m with { IsHost = m.ClientId == h.HostId })] };
                 break;
             case LeftMessage:
-                _view = view with { ClientId = null, HostId = null, Members = [] };
-                lock (_gate)
-                {
-                    if (_state == RelayConnectionState.Connected)
-                    {
-                        _state = RelayConnectionState.Left;
-                    }
-                }
-
+                _view = view.Vacated();
+                MoveState(RelayConnectionState.Connected, RelayConnectionState.Left);
                 break;
             case KickedMessage k:
                 _kicked = k;
@@ -926,6 +891,18 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
             case RoomClosedMessage r:
                 _roomClosed = r;
                 break;
+        }
+    }
+
+    /// <summary>Moves the state from <paramref name="from"/> to <paramref name="to"/>, unless it changed meanwhile (e.g. to closed).</summary>
+    private void MoveState(RelayConnectionState from, RelayConnectionState to)
+    {
+        lock (_gate)
+        {
+            if (_state == from)
+            {
+                _state = to;
+            }
         }
     }
 
@@ -969,6 +946,9 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
     private sealed record RoomView(string? RoomId, int? ClientId, int? HostId, IReadOnlyList<RoomMember> Members)
     {
         public static readonly RoomView Empty = new(null, null, null, []);
+
+        /// <summary>The view once out of the room: only <see cref="RoomId"/> is kept.</summary>
+        public RoomView Vacated() => this with { ClientId = null, HostId = null, Members = [] };
     }
 
     private sealed record LoopEnd(int? CloseStatus, string? CloseDescription, Exception? Error);

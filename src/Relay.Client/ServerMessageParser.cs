@@ -7,6 +7,14 @@ namespace Relay.Client;
 /// <summary>Reads the server's frames into <see cref="ServerMessage"/>s. Never throws: unreadable frames become <see cref="UnknownServerMessage"/>.</summary>
 internal static class ServerMessageParser
 {
+    /// <summary>The property names read, matched on the UTF-8 bytes so that no name is allocated per message.</summary>
+    private static readonly KnownText[] PropertyNames = KnownText.Of(
+        "type", "roomId", "clientId", "hostId", "from", "isHost", "protocol", "name", "reason", "message", "code", "ref", "data", "metadata", "clients");
+
+    /// <summary>The message types, likewise shared rather than allocated per message.</summary>
+    private static readonly KnownText[] MessageTypes = KnownText.Of(
+        "message", "connected", "client_joined", "client_left", "host_changed", "kicked", "room_closed", "left", "pong", "error");
+
     public static ServerMessage ParseBinary(byte[] frame)
     {
         if (frame.Length < 4)
@@ -46,12 +54,11 @@ internal static class ServerMessageParser
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString();
+            var name = KnownText.Find(ref reader, PropertyNames);
             reader.Read();
-            var start = (int)reader.TokenStartIndex;
             switch (name)
             {
-                case "type": fields.Type = StringOrNull(ref reader); break;
+                case "type": fields.Type = StringOrNull(ref reader, MessageTypes); break;
                 case "roomId": fields.RoomId = StringOrNull(ref reader); break;
                 case "clientId": fields.ClientId = IntOrNull(ref reader); break;
                 case "hostId": fields.HostId = IntOrNull(ref reader); break;
@@ -74,18 +81,9 @@ internal static class ServerMessageParser
                     }
 
                     break;
-                case "data":
-                    reader.Skip();
-                    fields.Data = frame.AsMemory(start, (int)reader.BytesConsumed - start);
-                    break;
-                case "metadata":
-                    reader.Skip();
-                    fields.Metadata = frame.AsMemory(start, (int)reader.BytesConsumed - start);
-                    break;
-                case "clients":
-                    reader.Skip();
-                    fields.Clients = frame.AsMemory(start, (int)reader.BytesConsumed - start);
-                    break;
+                case "data": fields.Data = RawValue(ref reader, frame); break;
+                case "metadata": fields.Metadata = RawValue(ref reader, frame); break;
+                case "clients": fields.Clients = RawValue(ref reader, frame); break;
                 default:
                     reader.Skip();
                     break;
@@ -125,7 +123,7 @@ internal static class ServerMessageParser
         "left" => new LeftMessage { Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
         "pong" => new PongMessage { Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
         "error" => new ErrorMessage { Code = f.Code ?? "", Message = f.Message ?? "", Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
-        _ => new UnknownServerMessage(f.Type ?? "") { Raw = frame, OwnRef = f.OwnRef },
+        _ => new UnknownServerMessage(f.Type ?? "") { Raw = frame },
     };
 
     private static JsonElement Element(ReadOnlyMemory<byte> json)
@@ -139,11 +137,19 @@ internal static class ServerMessageParser
         return JsonElement.ParseValue(ref reader);
     }
 
-    private static string? StringOrNull(ref Utf8JsonReader reader)
+    /// <summary>The value's bytes as they stand in <paramref name="frame"/>, reading past it.</summary>
+    private static ReadOnlyMemory<byte> RawValue(ref Utf8JsonReader reader, byte[] frame)
+    {
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return frame.AsMemory(start, (int)reader.BytesConsumed - start);
+    }
+
+    private static string? StringOrNull(ref Utf8JsonReader reader, KnownText[]? known = null)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return reader.GetString();
+            return (known is null ? null : KnownText.Find(ref reader, known)) ?? reader.GetString();
         }
 
         reader.Skip();
@@ -152,6 +158,26 @@ internal static class ServerMessageParser
 
     private static int? IntOrNull(ref Utf8JsonReader reader) =>
         reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) ? value : null;
+
+    /// <summary>A string with its UTF-8 bytes, to match a token without allocating it.</summary>
+    private sealed record KnownText(byte[] Utf8, string Text)
+    {
+        public static KnownText[] Of(params string[] texts) => [.. texts.Select(t => new KnownText(Encoding.UTF8.GetBytes(t), t))];
+
+        /// <summary>The shared string equal to the current token's text, or null when none is.</summary>
+        public static string? Find(ref Utf8JsonReader reader, KnownText[] known)
+        {
+            foreach (var candidate in known)
+            {
+                if (reader.ValueTextEquals(candidate.Utf8))
+                {
+                    return candidate.Text;
+                }
+            }
+
+            return null;
+        }
+    }
 
     private struct Fields
     {
