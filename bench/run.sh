@@ -106,16 +106,18 @@ trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 # --- tools ---------------------------------------------------------------------------------------------------
+apt_install() { # packages...: quietly, refreshing the package lists only when the first try fails
+  apt-get install -y "$@" >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y "$@" >/dev/null 2>&1; }
+}
 command -v dotnet >/dev/null || { echo "run.sh: the .NET SDK (dotnet) is required" >&2; exit 2; }
-command -v curl >/dev/null || { apt-get install -y curl >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y curl >/dev/null 2>&1; } || true; }
+command -v curl >/dev/null || apt_install curl || true
 if [ "$DOCS" = 1 ] && [ "$CLUSTER" = 0 ] && ! command -v gnuplot >/dev/null; then
   say "installing gnuplot-nox for the chart"
-  { apt-get install -y gnuplot-nox >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y gnuplot-nox >/dev/null 2>&1; }; } \
-    || warn "could not install gnuplot-nox: the chart will not be redrawn"
+  apt_install gnuplot-nox || warn "could not install gnuplot-nox: the chart will not be redrawn"
 fi
 if [ "$CLUSTER" = 1 ] && ! command -v redis-server >/dev/null; then
   say "installing redis-server for the cluster run"
-  apt-get install -y redis-server >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y redis-server >/dev/null 2>&1; } || true
+  apt_install redis-server || true
   command -v redis-server >/dev/null || { echo "run.sh: --cluster needs redis-server, which could not be installed (apt-get install redis-server)" >&2; exit 2; }
 fi
 
@@ -156,7 +158,7 @@ for t in "${wanted[@]}"; do
         continue
       fi
       if ! command -v node >/dev/null; then
-        apt-get install -y nodejs npm >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y nodejs npm >/dev/null 2>&1; } || true
+        apt_install nodejs npm || true
       fi
       if ! command -v node >/dev/null; then
         warn "node is not installed: skipping the Node ws baseline"
@@ -174,9 +176,8 @@ for t in "${wanted[@]}"; do
 done
 [ ${#available[@]} -gt 0 ] || { echo "run.sh: no target to run" >&2; exit 1; }
 say "targets: ${available[*]}; workloads: $WORKLOADS; preset: $PRESET"
-load=$BENCH_LOAD_AVERAGE
-if awk -v l="$load" 'BEGIN { exit !(l > 1.5) }'; then
-  warn "load average is $load: other work on this machine will distort the numbers (best run on an idle machine)"
+if awk -v l="$BENCH_LOAD_AVERAGE" 'BEGIN { exit !(l > 1.5) }'; then
+  warn "load average is $BENCH_LOAD_AVERAGE: other work on this machine will distort the numbers (best run on an idle machine)"
 fi
 
 # --- limits --------------------------------------------------------------------------------------------------
@@ -203,13 +204,34 @@ free_port() { # [first port]
   return 1
 }
 
+relay_args() { # the production settings of every Relay server and node
+  echo --environment Production --Relay:AllowAnonymousApi=true --Relay:RateLimit:MessagesPerSecond=1000000 \
+    --Relay:RateLimit:Burst=1000000 --Relay:MaxConnections=100000 --Relay:MaxClientsCap=1000 \
+    --Logging:LogLevel:Default=Warning
+}
+
+wait_ready() { # name pid url log: true once url answers, within 30 s, while pid lives
+  local name=$1 pid=$2 url=$3 log=$4
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      warn "$name exited at start-up:"; tail -n 20 "$log" >&2
+      return 1
+    fi
+    if curl -sf -o /dev/null "$url"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  warn "$name did not answer /${url##*/} within 30 s"
+  return 1
+}
+
 start_server() { # target port log
   local target=$1 port=$2 log=$3
   case "$target" in
     relay)
-      (cd "$RELAY_DIR" && exec dotnet Relay.Api.dll --urls "http://127.0.0.1:$port" --environment Production \
-        --Relay:AllowAnonymousApi=true --Relay:RateLimit:MessagesPerSecond=1000000 --Relay:RateLimit:Burst=1000000 \
-        --Relay:MaxConnections=100000 --Relay:MaxClientsCap=1000 --Logging:LogLevel:Default=Warning) >"$log" 2>&1 &
+      # shellcheck disable=SC2046
+      (cd "$RELAY_DIR" && exec dotnet Relay.Api.dll --urls "http://127.0.0.1:$port" $(relay_args)) >"$log" 2>&1 &
       ;;
     signalr)
       (cd "$(dirname "$SIGNALR_DLL")" && exec dotnet "$(basename "$SIGNALR_DLL")" --urls "http://127.0.0.1:$port" \
@@ -220,30 +242,11 @@ start_server() { # target port log
       ;;
   esac
   SERVER_PID=$!
-  for _ in $(seq 1 300); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      warn "$target exited at start-up:"; tail -n 20 "$log" >&2
-      SERVER_PID=""
-      return 1
-    fi
-    if curl -sf -o /dev/null "http://127.0.0.1:$port/healthz"; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  warn "$target did not answer /healthz within 30 s"
-  stop_server
-  return 1
+  wait_ready "$target" "$SERVER_PID" "http://127.0.0.1:$port/healthz" "$log" || { stop_server; return 1; }
 }
 
 # --- cluster (--cluster) -------------------------------------------------------------------------------------
 # W1 with the clients split across two Redis-mode Relay nodes, plus single-node references, then exit.
-relay_args() { # the production settings used for every Relay run, as above
-  echo --environment Production --Relay:AllowAnonymousApi=true --Relay:RateLimit:MessagesPerSecond=1000000 \
-    --Relay:RateLimit:Burst=1000000 --Relay:MaxConnections=100000 --Relay:MaxClientsCap=1000 \
-    --Logging:LogLevel:Default=Warning
-}
-
 redis_ping() { # port: true once redis answers PING
   ( exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && IFS= read -r -t 1 reply <&3 && [[ "$reply" == +PONG* ]] ) 2>/dev/null
 }
@@ -277,18 +280,7 @@ start_node() { # name log [extra Relay args...]: starts a Relay node on a free p
   NODE_PID=$!
   NODE_PIDS+=("$NODE_PID")
   # /readyz: up, and (in Redis mode) connected to Redis.
-  for _ in $(seq 1 300); do
-    if ! kill -0 "$NODE_PID" 2>/dev/null; then
-      warn "$name exited at start-up:"; tail -n 20 "$log" >&2
-      return 1
-    fi
-    if curl -sf -o /dev/null "http://127.0.0.1:$NODE_PORT/readyz"; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  warn "$name was not ready (/readyz) within 30 s"
-  return 1
+  wait_ready "$name" "$NODE_PID" "http://127.0.0.1:$NODE_PORT/readyz" "$log"
 }
 
 if [ "$CLUSTER" = 1 ]; then
@@ -372,14 +364,14 @@ say "all runs done in $(( $(date +%s) - started )) s; results in ${RESULTS#"$ROO
 
 # --- report --------------------------------------------------------------------------------------------------
 if [ "$DOCS" = 1 ]; then
-  dotnet "$LOADGEN" report --in "$RESULTS" --md docs/benchmarks.md --plot-data "$RESULTS_DIR/$STAMP-$PRESET-plot" --png docs/benchmarks-w1.png >&2
+  dotnet "$LOADGEN" report --in "$RESULTS" --md docs/benchmarks.md --plot-data "$RESULTS_DIR/$RUN_NAME-plot" --png docs/benchmarks-w1.png >&2
   if command -v gnuplot >/dev/null; then
-    gnuplot "$RESULTS_DIR/$STAMP-$PRESET-plot/w1.gp" && say "chart: docs/benchmarks-w1.png"
+    gnuplot "$RESULTS_DIR/$RUN_NAME-plot/w1.gp" && say "chart: docs/benchmarks-w1.png"
   else
     warn "gnuplot missing: docs/benchmarks-w1.png not redrawn"
   fi
 else
-  dotnet "$LOADGEN" report --in "$RESULTS" --md "$RESULTS_DIR/$STAMP-$PRESET.md" >&2
+  dotnet "$LOADGEN" report --in "$RESULTS" --md "$RESULTS_DIR/$RUN_NAME.md" >&2
 fi
 
 if [ "$failures" -gt 0 ]; then

@@ -35,17 +35,6 @@ internal static class Program
             return args.Length == 0 ? 2 : 0;
         }
 
-        Dictionary<string, string> options;
-        try
-        {
-            options = ParseOptions(args.AsSpan(1));
-        }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message + Environment.NewLine + Usage);
-            return 2;
-        }
-
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -55,6 +44,7 @@ internal static class Program
 
         try
         {
+            var options = ParseOptions(args.AsSpan(1));
             return args[0] switch
             {
                 "run" => await RunAsync(options, cancel.Token),
@@ -87,7 +77,7 @@ internal static class Program
         await using var target = urls.Count == 1 && !o.ContainsKey("label")
             ? TargetFactory.Create(targetName, urls[0], apiKey)
             : new ClusterTarget(
-                o.GetValueOrDefault("label") ?? (urls.Count > 1 ? targetName + "-cluster" : targetName),
+                o.GetValueOrDefault("label", targetName + "-cluster"),
                 [.. urls.Select(u => TargetFactory.Create(targetName, u, apiKey))]);
         foreach (var id in workloads)
         {
@@ -120,6 +110,7 @@ internal static class Program
         static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
         static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
         var sources = o.GetValueOrDefault("sources");
+        int[]? serverPids = o.TryGetValue("server-pid", out var pids) ? [.. pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(I)] : null;
         return d with
         {
             Rooms = o.TryGetValue("rooms", out var rooms) ? I(rooms) : d.Rooms,
@@ -142,8 +133,8 @@ internal static class Program
             SourceAddresses = sources is null ? d.SourceAddresses
                 : sources == "none" ? []
                 : [.. sources.Split(',').Select(IPAddress.Parse)],
-            ServerPid = o.TryGetValue("server-pid", out var pid) ? I(pid.Split(',')[0]) : d.ServerPid,
-            OtherServerPids = o.TryGetValue("server-pid", out var pids) ? [.. pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(I)] : d.OtherServerPids,
+            ServerPid = serverPids is null ? d.ServerPid : serverPids[0],
+            OtherServerPids = serverPids is null ? d.OtherServerPids : serverPids[1..],
             RedisPid = o.TryGetValue("redis-pid", out var redisPid) ? I(redisPid) : d.RedisPid,
         };
     }

@@ -8,7 +8,8 @@ namespace Relay.LoadGen.Measurement;
 /// per-thread HdrHistograms, merged when the step ends. Messages sent outside the window (warm-up, the
 /// previous step) are ignored, so the count of recorded messages is also the delivered count for the window.
 /// When the receiver's node is given and the payload carries its sender's node (clients split across cluster
-/// nodes), each latency is also recorded as a same-node or a cross-node delivery.
+/// nodes), each latency is recorded as a same-node or a cross-node delivery instead; every delivery is recorded
+/// once, and <see cref="Merge()"/> adds the three kinds together.
 /// </summary>
 public sealed class LatencyRecorder : IDisposable
 {
@@ -21,13 +22,9 @@ public sealed class LatencyRecorder : IDisposable
     private long _windowStart = long.MaxValue;
     private long _windowEnd = long.MinValue;
     private readonly bool _binary;
-    private long _foreign;
 
     /// <param name="binary">Whether payloads are binary (timestamp as 8 bytes) or JSON text strings.</param>
     public LatencyRecorder(bool binary) => _binary = binary;
-
-    /// <summary>Messages that did not carry a readable timestamp.</summary>
-    public long Foreign => Interlocked.Read(ref _foreign);
 
     /// <summary>Only messages sent in [start, end) (Stopwatch timestamps) are recorded.</summary>
     public void SetWindow(long start, long end)
@@ -36,39 +33,31 @@ public sealed class LatencyRecorder : IDisposable
         Volatile.Write(ref _windowStart, start);
     }
 
-    /// <summary>The receive callback: reads the timestamp from the payload and records the latency.</summary>
-    public void OnMessage(ReadOnlyMemory<byte> payload, long arrived) => OnMessage(payload, arrived, -1);
-
     /// <summary>
-    /// The receive callback of a client on node <paramref name="receiverNode"/> (-1: not split by node): also
-    /// records the latency as same-node or cross-node when the payload names its sender's node.
+    /// The receive callback of a client on node <paramref name="receiverNode"/> (-1: not split by node): reads
+    /// the timestamp from the payload and records the latency, as same-node or cross-node when the payload
+    /// names its sender's node.
     /// </summary>
     public void OnMessage(ReadOnlyMemory<byte> payload, long arrived, int receiverNode)
     {
-        if (!Payloads.TryReadTimestamp(payload.Span, _binary, out var sent, out var senderNode))
-        {
-            Interlocked.Increment(ref _foreign);
-            return;
-        }
-
-        if (sent < Volatile.Read(ref _windowStart) || sent >= Volatile.Read(ref _windowEnd))
+        if (!Payloads.TryReadTimestamp(payload.Span, _binary, out var sent, out var senderNode)
+            || sent < Volatile.Read(ref _windowStart) || sent >= Volatile.Read(ref _windowEnd))
         {
             return;
         }
 
         var micros = Math.Clamp((arrived - sent) * 1_000_000 / Stopwatch.Frequency, 0, HighestMicros);
-        _histograms.Value!.RecordValue(micros);
-        if (receiverNode >= 0 && senderNode >= 0)
-        {
-            (senderNode == receiverNode ? _sameNode : _crossNode).Value!.RecordValue(micros);
-        }
+        var histograms = receiverNode < 0 || senderNode < 0 ? _histograms
+            : senderNode == receiverNode ? _sameNode
+            : _crossNode;
+        histograms.Value!.RecordValue(micros);
     }
 
     /// <summary>Recorded messages so far (approximate while receivers are still running).</summary>
     public long Count()
     {
         long total = 0;
-        foreach (var h in _histograms.Values)
+        foreach (var h in _histograms.Values.Concat(_sameNode.Values).Concat(_crossNode.Values))
         {
             total += h.TotalCount;
         }
@@ -76,8 +65,8 @@ public sealed class LatencyRecorder : IDisposable
         return total;
     }
 
-    /// <summary>Merges the per-thread histograms.</summary>
-    public LongHistogram Merge() => Merge(_histograms);
+    /// <summary>Merges the per-thread histograms of every delivery.</summary>
+    public LongHistogram Merge() => Merge(_histograms, _sameNode, _crossNode);
 
     /// <summary>Merges the latencies of deliveries whose sender and receiver were on the same node.</summary>
     public LongHistogram MergeSameNode() => Merge(_sameNode);
@@ -85,12 +74,15 @@ public sealed class LatencyRecorder : IDisposable
     /// <summary>Merges the latencies of deliveries that crossed from one node to another.</summary>
     public LongHistogram MergeCrossNode() => Merge(_crossNode);
 
-    private static LongHistogram Merge(ThreadLocal<LongHistogram> histograms)
+    private static LongHistogram Merge(params ReadOnlySpan<ThreadLocal<LongHistogram>> kinds)
     {
         var merged = new LongHistogram(HighestMicros, 3);
-        foreach (var h in histograms.Values)
+        foreach (var histograms in kinds)
         {
-            merged.Add(h);
+            foreach (var h in histograms.Values)
+            {
+                merged.Add(h);
+            }
         }
 
         return merged;

@@ -37,9 +37,6 @@ public static class Payloads
     /// <summary>No origin tag: the padding character.</summary>
     public const byte NoTag = (byte)'x';
 
-    /// <summary>Writes <paramref name="timestamp"/> into a payload made by <see cref="Create"/>.</summary>
-    public static void Stamp(byte[] payload, bool binary, long timestamp) => Stamp(payload, binary, timestamp, NoTag);
-
     /// <summary>
     /// Writes <paramref name="timestamp"/> and, where the payload has room for it, the origin
     /// <paramref name="tag"/> (<see cref="TagOf"/>) into a payload made by <see cref="Create"/>.
@@ -70,10 +67,6 @@ public static class Payloads
 
     /// <summary>The tag of node <paramref name="node"/> (0-based): `A`, `B`, ...</summary>
     public static byte TagOf(int node) => (byte)('A' + Math.Clamp(node, 0, 25));
-
-    /// <summary>Reads the send timestamp back; false when the payload is not one of ours.</summary>
-    public static bool TryReadTimestamp(ReadOnlySpan<byte> payload, bool binary, out long timestamp) =>
-        TryReadTimestamp(payload, binary, out timestamp, out _);
 
     /// <summary>
     /// Reads the send timestamp and the origin node back (-1 when untagged); false when the payload is not one of ours.

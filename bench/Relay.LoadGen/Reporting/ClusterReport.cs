@@ -38,10 +38,9 @@ public static class ClusterReport
         ArgumentNullException.ThrowIfNull(document);
         var runs = Latest(document).Where(r => r.Workload == "w1").OrderBy(r => Order(r.Target)).ToList();
         var sb = new StringBuilder();
-        var m = document.Machine;
         sb.AppendLine("### W1 across two nodes (Redis)");
         sb.AppendLine();
-        sb.AppendLine(Inv($"Run of {document.StartedAt:yyyy-MM-dd HH:mm} UTC, preset `{document.Preset}`, on {m.Cores} cores ({(m.Cpu.Length > 0 ? m.Cpu : "unknown CPU")}), {m.Os}, {m.Runtime}; the Relay nodes, redis-server and the load generator on the same machine; 1-minute load average at the start {m.LoadAverage:0.0}{(m.LoadAverage > 1.5 ? " (**the machine was busy: treat these numbers as noisy**)" : string.Empty)}."));
+        sb.AppendLine(RunLine(document, "the Relay nodes, redis-server and the load generator"));
         var provenance = new List<string>();
         if (document.Command is not null)
         {
@@ -67,7 +66,7 @@ public static class ClusterReport
 
         var p = runs[0].Parameters;
         sb.AppendLine();
-        sb.AppendLine(Inv($"W1 as above ({p.GetValueOrDefault("rooms")} room(s) x {p.GetValueOrDefault("clientsPerRoom")} clients, {p.GetValueOrDefault("payloadBytes")}-byte {p.GetValueOrDefault("mode")} payloads, {p.GetValueOrDefault("warmUpSeconds")} s warm-up + {p.GetValueOrDefault("durationSeconds")} s measured per step, the same stepping and the same sustainable-rate rule), one server set-up after the other, each freshly started:"));
+        sb.AppendLine(Inv($"W1 as above ({StepParameters(p)}, the same stepping and the same sustainable-rate rule), one server set-up after the other, each freshly started:"));
         sb.AppendLine();
         foreach (var run in runs)
         {
@@ -96,7 +95,7 @@ public static class ClusterReport
         foreach (var run in runs)
         {
             sb.AppendLine();
-            sb.AppendLine(Inv($"**{run.Target}**{(run.Failure is null ? string.Empty : $" (failure: {Escape(run.Failure)})")}"));
+            sb.AppendLine(RunHeading(run));
             sb.AppendLine();
             if (run.Steps?.Any(s => s.CrossNode is not null) == true)
             {
@@ -104,7 +103,7 @@ public static class ClusterReport
             }
             else
             {
-                PlainTable(sb, run);
+                StepsTable(sb, run.Steps ?? [], redisColumn: run.Steps?.Any(s => s.Redis is not null) == true);
             }
         }
 
@@ -179,17 +178,5 @@ public static class ClusterReport
         }
     }
 
-    private static void PlainTable(StringBuilder sb, WorkloadResult run)
-    {
-        var redis = run.Steps?.Any(s => s.Redis is not null) == true;
-        sb.AppendLine("| msgs/s per client | sent/s | offered/s | delivered/s | delivered | p50 ms | p99 ms | p99.9 ms | errors | drops | server CPU % | server RSS MiB |" + (redis ? " Redis CPU % |" : string.Empty) + " loadgen CPU % | ok |");
-        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (redis ? " ---: |" : string.Empty) + " ---: | :---: |");
-        foreach (var s in run.Steps ?? [])
-        {
-            var redisCell = redis ? Inv($" {s.Redis?.CpuPercent ?? 0:0} |") : string.Empty;
-            sb.AppendLine(Inv($"| {s.RatePerClient:0.##} | {s.SentPerSecond:N0} | {s.ExpectedPerSecond:N0} | {s.DeliveredPerSecond:N0} | {s.DeliveredRatio * 100:0.00} % | {s.Latency.P50Ms:0.00} | {s.Latency.P99Ms:0.00} | {s.Latency.P999Ms:0.00} | {s.Errors} | {s.Drops} | {s.Server.CpuPercent:0} | {s.Server.MaxRssMiB:0} |") + redisCell + Inv($" {s.LoadGen.CpuPercent:0} | {(s.WithinLimits ? "✓" : "✗")} |"));
-        }
-    }
-
-    private static int Order(string target) => Array.IndexOf(PreferredOrder, target) is var i && i >= 0 ? i : PreferredOrder.Length;
+    private static int Order(string target) => OrderIn(PreferredOrder, target);
 }

@@ -74,8 +74,7 @@ public static class Report
         var latest = Latest(document);
         var targets = latest.Select(r => r.Target).Distinct().OrderBy(Order).ToList();
         var sb = new StringBuilder();
-        var m = document.Machine;
-        sb.AppendLine(Inv($"Run of {document.StartedAt:yyyy-MM-dd HH:mm} UTC, preset `{document.Preset}`, on {m.Cores} cores ({(m.Cpu.Length > 0 ? m.Cpu : "unknown CPU")}), {m.Os}, {m.Runtime}; server and load generator on the same machine; 1-minute load average at the start {m.LoadAverage:0.0}{(m.LoadAverage > 1.5 ? " (**the machine was busy: treat these numbers as noisy**)" : string.Empty)}."));
+        sb.AppendLine(RunLine(document, "server and load generator"));
         if (sourceName is not null)
         {
             sb.AppendLine(Inv($"Raw results: `bench/results/{sourceName}` (not committed)."));
@@ -105,18 +104,13 @@ public static class Report
             sb.AppendLine(Inv($"### {title}"));
             var p = runs[0].Parameters;
             sb.AppendLine();
-            sb.AppendLine(Inv($"{p.GetValueOrDefault("rooms")} room(s) x {p.GetValueOrDefault("clientsPerRoom")} clients, {p.GetValueOrDefault("payloadBytes")}-byte {p.GetValueOrDefault("mode")} payloads, {p.GetValueOrDefault("warmUpSeconds")} s warm-up + {p.GetValueOrDefault("durationSeconds")} s measured per step. *Offered* = broadcasts sent x recipients per second; a step marked ✓ kept p99 ≤ {p.GetValueOrDefault("p99LimitMs")} ms with ≥ 99.9 % delivered."));
+            sb.AppendLine(Inv($"{StepParameters(p)}. *Offered* = broadcasts sent x recipients per second; a step marked ✓ kept p99 ≤ {p.GetValueOrDefault("p99LimitMs")} ms with ≥ 99.9 % delivered."));
             foreach (var run in runs)
             {
                 sb.AppendLine();
-                sb.AppendLine(Inv($"**{run.Target}**{(run.Failure is null ? string.Empty : $" (failure: {Escape(run.Failure)})")}"));
+                sb.AppendLine(RunHeading(run));
                 sb.AppendLine();
-                sb.AppendLine("| msgs/s per client | sent/s | offered/s | delivered/s | delivered | p50 ms | p99 ms | p99.9 ms | errors | drops | server CPU % | server RSS MiB | loadgen CPU % | ok |");
-                sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |");
-                foreach (var s in run.Steps ?? [])
-                {
-                    sb.AppendLine(Inv($"| {s.RatePerClient:0.##} | {s.SentPerSecond:N0} | {s.ExpectedPerSecond:N0} | {s.DeliveredPerSecond:N0} | {s.DeliveredRatio * 100:0.00} % | {s.Latency.P50Ms:0.00} | {s.Latency.P99Ms:0.00} | {s.Latency.P999Ms:0.00} | {s.Errors} | {s.Drops} | {s.Server.CpuPercent:0} | {s.Server.MaxRssMiB:0} | {s.LoadGen.CpuPercent:0} | {(s.WithinLimits ? "✓" : "✗")} |"));
-                }
+                StepsTable(sb, run.Steps ?? [], redisColumn: false);
             }
         }
 
@@ -248,11 +242,43 @@ public static class Report
         return script;
     }
 
+    /// <summary>The first line of a section: when, where and how the results file was made.</summary>
+    internal static string RunLine(ResultsDocument document, string onTheSameMachine)
+    {
+        var m = document.Machine;
+        return Inv($"Run of {document.StartedAt:yyyy-MM-dd HH:mm} UTC, preset `{document.Preset}`, on {m.Cores} cores ({(m.Cpu.Length > 0 ? m.Cpu : "unknown CPU")}), {m.Os}, {m.Runtime}; {onTheSameMachine} on the same machine; 1-minute load average at the start {m.LoadAverage:0.0}{(m.LoadAverage > 1.5 ? " (**the machine was busy: treat these numbers as noisy**)" : string.Empty)}.");
+    }
+
+    /// <summary>A W1/W2 run's sizes and step timing, from its parameters.</summary>
+    internal static string StepParameters(Dictionary<string, string> p) =>
+        Inv($"{p.GetValueOrDefault("rooms")} room(s) x {p.GetValueOrDefault("clientsPerRoom")} clients, {p.GetValueOrDefault("payloadBytes")}-byte {p.GetValueOrDefault("mode")} payloads, {p.GetValueOrDefault("warmUpSeconds")} s warm-up + {p.GetValueOrDefault("durationSeconds")} s measured per step");
+
+    /// <summary>A run's name in bold, with its failure if any.</summary>
+    internal static string RunHeading(WorkloadResult run) =>
+        Inv($"**{run.Target}**{(run.Failure is null ? string.Empty : $" (failure: {Escape(run.Failure)})")}");
+
+    /// <summary>One row per step of a W1/W2 run; <paramref name="redisColumn"/> adds the Redis process's CPU.</summary>
+    internal static void StepsTable(StringBuilder sb, IEnumerable<StepResult> steps, bool redisColumn)
+    {
+        ArgumentNullException.ThrowIfNull(sb);
+        ArgumentNullException.ThrowIfNull(steps);
+        sb.AppendLine("| msgs/s per client | sent/s | offered/s | delivered/s | delivered | p50 ms | p99 ms | p99.9 ms | errors | drops | server CPU % | server RSS MiB |" + (redisColumn ? " Redis CPU % |" : string.Empty) + " loadgen CPU % | ok |");
+        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (redisColumn ? " ---: |" : string.Empty) + " ---: | :---: |");
+        foreach (var s in steps)
+        {
+            var redisCell = redisColumn ? Inv($" {s.Redis?.CpuPercent ?? 0:0} |") : string.Empty;
+            sb.AppendLine(Inv($"| {s.RatePerClient:0.##} | {s.SentPerSecond:N0} | {s.ExpectedPerSecond:N0} | {s.DeliveredPerSecond:N0} | {s.DeliveredRatio * 100:0.00} % | {s.Latency.P50Ms:0.00} | {s.Latency.P99Ms:0.00} | {s.Latency.P999Ms:0.00} | {s.Errors} | {s.Drops} | {s.Server.CpuPercent:0} | {s.Server.MaxRssMiB:0} |") + redisCell + Inv($" {s.LoadGen.CpuPercent:0} | {(s.WithinLimits ? "✓" : "✗")} |"));
+        }
+    }
+
     /// <summary>The last run of each (target, workload).</summary>
     internal static List<WorkloadResult> Latest(ResultsDocument document) =>
         [.. document.Runs.GroupBy(r => (r.Target, r.Workload)).Select(g => g.Last())];
 
-    private static int Order(string target) => Array.IndexOf(PreferredOrder, target) is var i && i >= 0 ? i : PreferredOrder.Length;
+    private static int Order(string target) => OrderIn(PreferredOrder, target);
+
+    /// <summary>A target's place in <paramref name="preferred"/>; targets not listed come last.</summary>
+    internal static int OrderIn(string[] preferred, string target) => Array.IndexOf(preferred, target) is var i && i >= 0 ? i : preferred.Length;
 
     internal static string Escape(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
 

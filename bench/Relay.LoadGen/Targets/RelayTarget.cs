@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -19,7 +17,7 @@ public sealed class RelayTarget : ITarget
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(30);
     private readonly HttpClient _http;
     private readonly Uri _webSocketUri;
-    private readonly ConcurrentDictionary<string, HttpMessageInvoker> _invokers = new();
+    private readonly SourceBoundInvokers _invokers = new();
 
     /// <param name="name">`relay` or `node-ws`.</param>
     /// <param name="baseAddress">e.g. `http://127.0.0.1:5000/`.</param>
@@ -68,7 +66,7 @@ public sealed class RelayTarget : ITarget
         timeout.CancelAfter(JoinTimeout);
         try
         {
-            await socket.ConnectAsync(_webSocketUri, InvokerFor(localAddress), timeout.Token);
+            await socket.ConnectAsync(_webSocketUri, _invokers.For(localAddress), timeout.Token);
             var connect = JsonSerializer.SerializeToUtf8Bytes(new ConnectMessage("connect", roomId, secret), LoadGenJson.Default.ConnectMessage);
             await socket.SendAsync(connect, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
             var client = new RelayClient(socket, onMessage);
@@ -87,39 +85,9 @@ public sealed class RelayTarget : ITarget
     public ValueTask DisposeAsync()
     {
         _http.Dispose();
-        foreach (var invoker in _invokers.Values)
-        {
-            invoker.Dispose();
-        }
-
+        _invokers.Dispose();
         return ValueTask.CompletedTask;
     }
-
-    /// <summary>One handler per source address: its connect callback binds the socket before connecting.</summary>
-    private HttpMessageInvoker InvokerFor(IPAddress? localAddress) =>
-        _invokers.GetOrAdd(localAddress?.ToString() ?? string.Empty, static (_, local) => new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            ConnectCallback = async (context, ct) =>
-            {
-                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    if (local is not null)
-                    {
-                        s.Bind(new IPEndPoint(local, 0));
-                    }
-
-                    await s.ConnectAsync(context.DnsEndPoint, ct);
-                    return new NetworkStream(s, ownsSocket: true);
-                }
-                catch
-                {
-                    s.Dispose();
-                    throw;
-                }
-            },
-        }), localAddress);
 
     /// <summary>A joined Relay client: one receive loop, one send at a time (the pacer never overlaps sends).</summary>
     private sealed class RelayClient : IBenchClient

@@ -32,8 +32,7 @@ public sealed class SignalRTarget : ITarget
     private readonly Uri _baseAddress;
     private readonly Uri _hubAddress;
     private readonly HttpClient _http;
-    private readonly Dictionary<IPAddress, HttpMessageInvoker> _invokers = [];
-    private readonly Lock _invokersLock = new();
+    private readonly SourceBoundInvokers _invokers = new();
     private int _payloadKind = PayloadUnknown;
 
     /// <param name="baseAddress">The server's base address, e.g. <c>http://127.0.0.1:5200</c>.</param>
@@ -62,7 +61,7 @@ public sealed class SignalRTarget : ITarget
     public async Task<IBenchClient> ConnectAsync(string room, IPAddress? localAddress, Action<ReadOnlyMemory<byte>, long> onMessage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onMessage);
-        var invoker = GetInvoker(localAddress ?? IPAddress.IPv6Any);
+        var invoker = _invokers.For(localAddress);
         var connection = new HubConnectionBuilder()
             .WithUrl(_hubAddress, HttpTransportType.WebSockets, options =>
             {
@@ -105,14 +104,7 @@ public sealed class SignalRTarget : ITarget
     public ValueTask DisposeAsync()
     {
         _http.Dispose();
-        lock (_invokersLock)
-        {
-            foreach (var invoker in _invokers.Values)
-            {
-                invoker.Dispose();
-            }
-            _invokers.Clear();
-        }
+        _invokers.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -133,48 +125,6 @@ public sealed class SignalRTarget : ITarget
         }
         var builder = new UriBuilder(uri) { Scheme = uri.Scheme == Uri.UriSchemeHttps ? "wss" : "ws" };
         return builder.Uri;
-    }
-
-    /// <summary>One handler per source address; its connect callback binds each socket to that address.</summary>
-    private HttpMessageInvoker GetInvoker(IPAddress localAddress)
-    {
-        lock (_invokersLock)
-        {
-            if (_invokers.TryGetValue(localAddress, out var existing))
-            {
-                return existing;
-            }
-            var bind = !localAddress.Equals(IPAddress.IPv6Any);
-            var handler = new SocketsHttpHandler
-            {
-                UseProxy = false,
-                ConnectTimeout = TimeSpan.FromSeconds(30),
-                ConnectCallback = async (context, ct) =>
-                {
-                    var socket = bind
-                        ? new Socket(localAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-                        : new Socket(SocketType.Stream, ProtocolType.Tcp);
-                    try
-                    {
-                        socket.NoDelay = true;
-                        if (bind)
-                        {
-                            socket.Bind(new IPEndPoint(localAddress, 0));
-                        }
-                        await socket.ConnectAsync(context.DnsEndPoint, ct);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            };
-            var invoker = new HttpMessageInvoker(handler, disposeHandler: true);
-            _invokers[localAddress] = invoker;
-            return invoker;
-        }
     }
 
     private sealed class SignalRBenchClient(SignalRTarget target, HubConnection connection, string room, Action<ReadOnlyMemory<byte>, long> onMessage) : IBenchClient

@@ -8,6 +8,13 @@ namespace Relay.LoadGen.Workloads;
 /// <summary>Creating rooms and connecting many clients with bounded concurrency.</summary>
 internal static class Clients
 {
+    /// <summary>The receive callback factory of workloads that do not look at relayed messages (W3, W4).</summary>
+    public static readonly Func<int, Action<ReadOnlyMemory<byte>, long>> Ignore = _ => static (_, _) => { };
+
+    /// <summary>Enough rooms of <paramref name="perRoom"/> for <paramref name="connections"/> clients.</summary>
+    public static Task<string[]> CreateRoomsForAsync(ITarget target, int connections, int perRoom, CancellationToken cancellationToken) =>
+        CreateRoomsAsync(target, (connections + perRoom - 1) / perRoom, perRoom, cancellationToken);
+
     public static async Task<string[]> CreateRoomsAsync(ITarget target, int rooms, int maxClients, CancellationToken cancellationToken)
     {
         var handles = new string[rooms];

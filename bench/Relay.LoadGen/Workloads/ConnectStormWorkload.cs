@@ -19,14 +19,14 @@ public sealed class ConnectStormWorkload : IWorkload
         var started = Stopwatch.GetTimestamp();
         var result = new WorkloadResult { Target = target.Name, Workload = Id, Parameters = options.Describe(Id) };
         var perRoom = options.ClientsPerRoom;
-        var rooms = await Clients.CreateRoomsAsync(target, (options.Connections + perRoom - 1) / perRoom, perRoom, cancellationToken);
+        var rooms = await Clients.CreateRoomsForAsync(target, options.Connections, perRoom, cancellationToken);
         var errors = new ConcurrentQueue<string>();
         var joinMicros = new long[options.Connections];
 
         var sampler = new ProcessSampler(options.ServerPid);
         sampler.Start();
         var stormStarted = Stopwatch.GetTimestamp();
-        var clients = await Clients.ConnectAsync(target, rooms, options.Connections, perRoom, options.SourceAddresses, options.Concurrency, _ => Ignore, errors, joinMicros, cancellationToken);
+        var clients = await Clients.ConnectAsync(target, rooms, options.Connections, perRoom, options.SourceAddresses, options.Concurrency, Clients.Ignore, errors, joinMicros, cancellationToken);
         var seconds = Stopwatch.GetElapsedTime(stormStarted).TotalSeconds;
         var server = await sampler.StopAsync();
         try
@@ -68,9 +68,5 @@ public sealed class ConnectStormWorkload : IWorkload
             await Clients.DisposeAllAsync(clients);
             result.Seconds = Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
         }
-    }
-
-    private static void Ignore(ReadOnlyMemory<byte> payload, long arrived)
-    {
     }
 }

@@ -25,19 +25,19 @@ public sealed class IdleConnectionsWorkload : IWorkload
         var idle = new IdleResult { Attempted = options.Connections, HoldSeconds = options.Hold.TotalSeconds, SourceAddresses = [.. options.SourceAddresses.Select(a => a.ToString())] };
         result.Idle = idle;
         var perRoom = options.ClientsPerRoom;
-        var rooms = await Clients.CreateRoomsAsync(target, (options.Connections + perRoom - 1) / perRoom, perRoom, cancellationToken);
+        var rooms = await Clients.CreateRoomsForAsync(target, options.Connections, perRoom, cancellationToken);
 
         // Warm-up: exercise the connect path once so JIT and pools are not counted as per-connection memory.
-        var warmRooms = await Clients.CreateRoomsAsync(target, (WarmUpConnections + perRoom - 1) / perRoom, perRoom, cancellationToken);
+        var warmRooms = await Clients.CreateRoomsForAsync(target, WarmUpConnections, perRoom, cancellationToken);
         var errors = new ConcurrentQueue<string>();
-        var warm = await Clients.ConnectAsync(target, warmRooms, WarmUpConnections, perRoom, options.SourceAddresses, options.Concurrency, _ => Ignore, errors, null, cancellationToken);
+        var warm = await Clients.ConnectAsync(target, warmRooms, WarmUpConnections, perRoom, options.SourceAddresses, options.Concurrency, Clients.Ignore, errors, null, cancellationToken);
         await Clients.DisposeAllAsync(warm);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         errors.Clear();
 
         var before = ProcessSampler.RssBytes(options.ServerPid);
         var connectStarted = Stopwatch.GetTimestamp();
-        var clients = await Clients.ConnectAsync(target, rooms, options.Connections, perRoom, options.SourceAddresses, options.Concurrency, _ => Ignore, errors, null, cancellationToken);
+        var clients = await Clients.ConnectAsync(target, rooms, options.Connections, perRoom, options.SourceAddresses, options.Concurrency, Clients.Ignore, errors, null, cancellationToken);
         try
         {
             idle.ConnectSeconds = Math.Round(Stopwatch.GetElapsedTime(connectStarted).TotalSeconds, 2);
@@ -71,9 +71,5 @@ public sealed class IdleConnectionsWorkload : IWorkload
             await Clients.DisposeAllAsync(clients);
             result.Seconds = Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
         }
-    }
-
-    private static void Ignore(ReadOnlyMemory<byte> payload, long arrived)
-    {
     }
 }

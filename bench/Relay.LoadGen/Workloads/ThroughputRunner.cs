@@ -41,7 +41,7 @@ public static class ThroughputRunner
         var errors = new ConcurrentQueue<string>();
         var clients = await Clients.ConnectAsync(
             target, rooms, total, options.ClientsPerRoom, options.SourceAddresses, options.Concurrency,
-            i => cluster is null ? router.OnMessage : router.For(cluster.NodeOf(i)), errors, null, cancellationToken);
+            i => router.For(cluster?.NodeOf(i) ?? -1), errors, null, cancellationToken);
         try
         {
             var joined = clients.Count(c => c is not null);
@@ -66,7 +66,7 @@ public static class ThroughputRunner
             }
 
             log.WriteLine(StepHeader);
-            StepResult? previous = null;
+            StepResult? best = null;
             var overLimit = 0;
             foreach (var rate in options.Rates)
             {
@@ -74,18 +74,18 @@ public static class ThroughputRunner
                 var step = await RunStepAsync(slots, rate, options, router, cluster is not null, cancellationToken);
                 result.Steps.Add(step);
                 log.WriteLine(FormatStep(step));
-                result.Sustainable = WorkloadResult.SustainableOf(result.Steps);
 
                 overLimit = step.Latency.P99Ms > options.P99LimitMs ? overLimit + 1 : 0;
-                if (options.StopAtLimit && ShouldStop(step, previous, overLimit, options, out var why))
+                if (options.StopAtLimit && ShouldStop(step, best, overLimit, options, out var why))
                 {
                     log.WriteLine($"[{target.Name} {id}] stop: {why}");
                     break;
                 }
 
-                previous = previous is null || step.DeliveredPerSecond > previous.DeliveredPerSecond ? step : previous;
+                best = best is null || step.DeliveredPerSecond > best.DeliveredPerSecond ? step : best;
             }
 
+            result.Sustainable = WorkloadResult.SustainableOf(result.Steps);
             log.WriteLine(result.Sustainable is null
                 ? $"[{target.Name} {id}] no step met p99 <= {options.P99LimitMs} ms with >= {options.MinDeliveredRatio:P1} delivered"
                 : $"[{target.Name} {id}] sustainable: {result.Sustainable.DeliveredPerSecond:N0} delivered msgs/s (p99 {result.Sustainable.Latency.P99Ms} ms at {result.Sustainable.RatePerClient} msgs/s per client)");
@@ -299,9 +299,7 @@ public static class ThroughputRunner
             set => Volatile.Write(ref _current, value);
         }
 
-        public void OnMessage(ReadOnlyMemory<byte> payload, long arrived) => Current?.OnMessage(payload, arrived);
-
-        /// <summary>The receive callback of a client on node <paramref name="node"/>.</summary>
+        /// <summary>The receive callback of a client on node <paramref name="node"/> (-1: not split by node).</summary>
         public Action<ReadOnlyMemory<byte>, long> For(int node) => (payload, arrived) => Current?.OnMessage(payload, arrived, node);
     }
 
