@@ -1,6 +1,7 @@
 using Relay.Api.Realtime;
 using Relay.Application.Abstractions;
-using Relay.Domain.Sessions;
+using Relay.Application.Rooms;
+using Relay.Domain.Connections;
 
 namespace Relay.Api.Hosting;
 
@@ -11,7 +12,7 @@ namespace Relay.Api.Hosting;
 /// </summary>
 internal sealed partial class GracefulShutdown(
     IHostApplicationLifetime lifetime,
-    IRoomManager rooms,
+    RoomManager rooms,
     ConnectionRegistry connections,
     ILogger<GracefulShutdown> logger) : IHostedService
 {

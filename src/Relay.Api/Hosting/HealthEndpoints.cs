@@ -1,4 +1,4 @@
-using Relay.Application.Abstractions;
+using Relay.Application.Rooms;
 
 namespace Relay.Api.Hosting;
 
@@ -12,7 +12,7 @@ internal static class HealthEndpoints
     {
         endpoints.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok")))
             .WithTags("Health").WithSummary("Liveness");
-        endpoints.MapGet("/readyz", IResult (IHostApplicationLifetime lifetime, IRoomManager rooms) =>
+        endpoints.MapGet("/readyz", IResult (IHostApplicationLifetime lifetime, RoomManager rooms) =>
                 lifetime.ApplicationStopping.IsCancellationRequested
                     ? TypedResults.Json(new HealthStatus("stopping"), statusCode: StatusCodes.Status503ServiceUnavailable)
                     : !rooms.IsAvailable

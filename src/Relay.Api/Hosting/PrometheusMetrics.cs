@@ -1,5 +1,5 @@
 using Prometheus;
-using Relay.Application.Abstractions;
+using Relay.Application.Rooms;
 using Relay.Application.Common;
 
 namespace Relay.Api.Hosting;
@@ -12,7 +12,7 @@ namespace Relay.Api.Hosting;
 internal sealed class PrometheusMetrics
 {
     private readonly RelayStats _stats;
-    private readonly IRoomManager _roomManager;
+    private readonly RoomManager _roomManager;
     private readonly Gauge _connections;
     private readonly Gauge _openRooms;
     private readonly Gauge _clients;
@@ -29,8 +29,13 @@ internal sealed class PrometheusMetrics
     private readonly Counter _slowConsumerCloses;
     private readonly Counter _rateLimitHits;
     private readonly Counter _errors;
+    private readonly Gauge _awayClients;
+    private readonly Counter _resumes;
+    private readonly Counter _resumeFailures;
+    private readonly Counter _resyncs;
+    private readonly Counter _lostRelays;
 
-    public PrometheusMetrics(RelayStats stats, IRoomManager rooms)
+    public PrometheusMetrics(RelayStats stats, RoomManager rooms)
     {
         _stats = stats;
         _roomManager = rooms;
@@ -53,6 +58,11 @@ internal sealed class PrometheusMetrics
         _slowConsumerCloses = factory.CreateCounter("relay_slow_consumer_closes_total", "Connections closed with 4004 (send queue overflow).");
         _rateLimitHits = factory.CreateCounter("relay_rate_limit_hits_total", "Messages refused with rate_limited.");
         _errors = factory.CreateCounter("relay_errors_total", "Error frames sent to clients, by code.", "code");
+        _awayClients = factory.CreateGauge("relay_away_clients", "Resumable clients of rooms held on this node that are away (keeping their seat for the resume window).");
+        _resumes = factory.CreateCounter("relay_resumes_total", "Clients that came back with resume on this node.");
+        _resumeFailures = factory.CreateCounter("relay_resume_failures_total", "Resumes refused with resume_failed (or unavailable) on this node, by reason.", "reason");
+        _resyncs = factory.CreateCounter("relay_backplane_resyncs_total", "Room copies reloaded because events may have been missed, by reason (gap, check, reconnect, format, commit).", "reason");
+        _lostRelays = factory.CreateCounter("relay_backplane_lost_relays_total", "Relays from other nodes that never arrived (detected by their numbering).");
         Registry.AddBeforeCollectCallback(Update);
     }
 
@@ -65,7 +75,18 @@ internal sealed class PrometheusMetrics
         var count = 0;
         foreach (var member in room.Members)
         {
-            count += member.IsRemote ? 0 : 1;
+            count += member.Connection is null ? 0 : 1;
+        }
+
+        return count;
+    }
+
+    private static int AwayClients(Relay.Domain.Rooms.Room room)
+    {
+        var count = 0;
+        foreach (var member in room.Members)
+        {
+            count += member.IsAway ? 1 : 0;
         }
 
         return count;
@@ -77,6 +98,19 @@ internal sealed class PrometheusMetrics
         _connections.Set(_stats.OpenConnections);
         _openRooms.Set(snapshot.Count);
         _clients.Set(snapshot.Sum(LocalClients));
+        _awayClients.Set(snapshot.Sum(AwayClients));
+        _resumes.IncTo(_stats.Resumes);
+        foreach (var (reason, count) in _stats.ResumeFailures)
+        {
+            _resumeFailures.WithLabels(reason).IncTo(count);
+        }
+
+        foreach (var (reason, count) in _stats.Resyncs)
+        {
+            _resyncs.WithLabels(reason).IncTo(count);
+        }
+
+        _lostRelays.IncTo(_stats.LostRelays);
         _backplane.Set(_roomManager.IsAvailable ? 1 : 0);
         _connectionsOpened.IncTo(_stats.ConnectionsOpened);
         _messagesReceived.IncTo(_stats.MessagesReceived);

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 
 namespace Relay.Api.Realtime;
 

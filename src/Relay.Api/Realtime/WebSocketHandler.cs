@@ -9,7 +9,7 @@ using Relay.Application.Common;
 using Relay.Application.Common.Options;
 using Relay.Application.Realtime;
 using Relay.Application.Realtime.RateLimiting;
-using Relay.Domain.Sessions;
+using Relay.Domain.Connections;
 
 namespace Relay.Api.Realtime;
 
@@ -85,32 +85,28 @@ internal sealed partial class WebSocketHandler(
             socket,
             stream,
             id,
-            new TransportLimits(
-                _options.SendQueue.MaxMessages,
-                _options.SendQueue.MaxBytes,
-                TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds),
-                CloseTimeout),
+            new TransportLimits(_options.SendQueue.MaxMessages, _options.SendQueue.MaxBytes, CloseTimeout),
             stats,
             timeProvider,
             logger);
-        var session = new Session(transport, id, timeProvider.GetUtcNow());
+        using var client = new ClientConnection(transport, TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), timeProvider, logger);
         connections.Add(id, transport);
         stats.RecordConnectionOpened();
-        transport.Start(session);
+        client.StartConnectTimer();
         LogConnected(logger, id);
 
         var writer = transport.RunWriterAsync();
         var timedOut = false;
         try
         {
-            timedOut = await ReadLoopAsync(socket, session, transport);
+            timedOut = await ReadLoopAsync(socket, client, transport);
         }
         finally
         {
             lifetime.ReadFinished = true;
 
             // Leave the room first, so the others hear of it even if the close below takes a while.
-            await dispatcher.HandleDisconnectAsync(session, timedOut, CancellationToken.None);
+            await dispatcher.HandleDisconnectAsync(client, timedOut, MayResume(socket, transport, timedOut), CancellationToken.None);
             transport.Close(CloseCodes.Normal, string.Empty);
             await writer;
             transport.Abort();
@@ -160,7 +156,7 @@ internal sealed partial class WebSocketHandler(
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key.Trim() + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
     /// <summary>Reads whole messages and dispatches them; returns true when the peer timed out.</summary>
-    private async Task<bool> ReadLoopAsync(WebSocket socket, Session session, WebSocketTransport transport)
+    private async Task<bool> ReadLoopAsync(WebSocket socket, ClientConnection session, WebSocketTransport transport)
     {
         var max = _options.MaxMessageBytes;
         var limiter = new ClientRateLimiter(_options.RateLimit, timeProvider);
@@ -180,7 +176,7 @@ internal sealed partial class WebSocketHandler(
                     result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
-                        transport.Close(CloseCodes.Normal, string.Empty);
+                        transport.CloseAfterPeer();
                         return false;
                     }
 
@@ -210,7 +206,7 @@ internal sealed partial class WebSocketHandler(
                     result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
-                        transport.Close(CloseCodes.Normal, string.Empty);
+                        transport.CloseAfterPeer();
                         return false;
                     }
 
@@ -272,7 +268,7 @@ internal sealed partial class WebSocketHandler(
     }
 
     /// <summary>Counts, rate-limits and dispatches one whole message.</summary>
-    private async ValueTask HandleMessageAsync(Session session, WebSocketTransport transport, ClientRateLimiter limiter, ReadOnlyMemory<byte> message, bool isText)
+    private async ValueTask HandleMessageAsync(ClientConnection session, WebSocketTransport transport, ClientRateLimiter limiter, ReadOnlyMemory<byte> message, bool isText)
     {
         stats.RecordReceived(message.Length);
         switch (limiter.TryAcquire())
@@ -296,6 +292,26 @@ internal sealed partial class WebSocketHandler(
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// Whether the way the connection ended lets a resumable client come back: no close frame (the peer vanished), a
+    /// keep-alive timeout, a close 1001 from the client, or the server's slow-consumer close (4004). Any other close
+    /// frame from the client, and any other close by the server, ends the client for good.
+    /// </summary>
+    private static bool MayResume(WebSocket socket, WebSocketTransport transport, bool timedOut)
+    {
+        if (timedOut)
+        {
+            return true;
+        }
+
+        if (transport.ClosedByPeer)
+        {
+            return socket.CloseStatus == (WebSocketCloseStatus)CloseCodes.GoingAway;
+        }
+
+        return transport.CloseCode == 0 || transport.CloseCode == CloseCodes.SlowConsumer;
     }
 
     private static bool IsKeepAliveTimeout(WebSocketException ex)

@@ -1,17 +1,18 @@
 using System.Net.WebSockets;
 using Relay.Application.Common;
-using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
+using Relay.Domain.Connections;
+using Relay.Domain.Frames;
 
 namespace Relay.Api.Realtime;
 
 /// <summary>
-/// The WebSocket under a session: a bounded outbound queue (messages and bytes) drained by one writer loop
-/// that takes everything queued at once and writes it as one coalesced batch, an orderly close that writes
-/// what is queued first, a close timeout after which the socket is aborted, and the connect timer.
-/// Enqueueing never blocks: a client whose queue overflows is closed with 4004 instead of slowing anyone.
+/// The WebSocket under a client connection. It only moves bytes: a bounded outbound queue (messages and bytes)
+/// drained by one writer loop that takes everything queued at once and writes it as one coalesced batch, an orderly
+/// close that writes what is queued first, and a close timeout after which the socket is aborted. Enqueueing never
+/// blocks: a client whose queue overflows is closed with 4004 instead of slowing anyone. It knows nothing of rooms:
+/// a room member sends with the membership epoch it was given, which <see cref="EndEpoch"/> ends.
 /// </summary>
-internal sealed partial class WebSocketTransport : ISessionTransport, IDisposable
+internal sealed partial class WebSocketTransport : IConnection, IDisposable
 {
     private readonly WebSocket _socket;
     private readonly CoalescingStream? _stream;
@@ -20,7 +21,6 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     private readonly WriterSignal _wakeWriter = new();
     private readonly int _maxMessages;
     private readonly long _maxBytes;
-    private readonly TimeSpan _connectTimeout;
     private readonly TimeSpan _closeTimeout;
     private readonly RelayStats _stats;
     private readonly TimeProvider _timeProvider;
@@ -29,9 +29,8 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     /// <summary>Queues and batches that grew past this many frames are shrunk back once drained.</summary>
     private const int TrimAbove = 16;
     private readonly CancellationTokenSource _aborted = new();
-    private readonly ITimer _connectTimer;
     private ITimer? _closeTimer;
-    private Session? _session;
+    private int _epoch;
     private int _queuedMessages;
     private long _queuedBytes;
     private bool _writerWaiting;
@@ -42,7 +41,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     /// <param name="socket">The accepted WebSocket.</param>
     /// <param name="stream">The coalescing stream under <paramref name="socket"/>, or null to send frame by frame.</param>
     /// <param name="connectionId">Server-wide connection id, for logs.</param>
-    /// <param name="limits">Send queue limits, connect and close timeouts.</param>
+    /// <param name="limits">Send queue limits and the close timeout.</param>
     /// <param name="stats">Counters.</param>
     /// <param name="timeProvider">Clock for the timers.</param>
     /// <param name="logger">Logger.</param>
@@ -60,15 +59,17 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         ConnectionId = connectionId;
         _maxMessages = limits.MaxQueuedMessages;
         _maxBytes = limits.MaxQueuedBytes;
-        _connectTimeout = limits.ConnectTimeout;
         _closeTimeout = limits.CloseTimeout;
         _stats = stats;
         _timeProvider = timeProvider;
         _logger = logger;
-        _connectTimer = timeProvider.CreateTimer(static s => ((WebSocketTransport)s!).OnConnectTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public long ConnectionId { get; }
+
+    public long Id => ConnectionId;
+
+    public int Epoch => Volatile.Read(ref _epoch);
 
     /// <summary>Cancelled when the socket is aborted (close timeout, shutdown, or a failed write).</summary>
     public CancellationToken Aborted => _aborted.Token;
@@ -78,29 +79,33 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     /// <summary>The close code the server chose, or 0 when the server has not closed.</summary>
     public ushort CloseCode => _closing ? _closeCode : (ushort)0;
 
-    public void Start(Session session)
-    {
-        _session = session;
-        _connectTimer.Change(_connectTimeout, Timeout.InfiniteTimeSpan);
-    }
+    public bool TrySend(OutboundFrame frame) => Enqueue(frame, -1);
 
-    public bool TrySend(OutboundFrame frame) => Enqueue(frame, null, null);
-
-    public bool TrySend(OutboundFrame frame, Session member, Room room) => Enqueue(frame, member, room);
+    public bool TrySend(OutboundFrame frame, int epoch) => Enqueue(frame, epoch);
 
     public void Close(ushort code, string reason) => Close(code, reason, discardQueued: false);
 
-    public void OnLeftRoom()
+    /// <summary>True when the peer's close frame came before any close of the server's.</summary>
+    public bool ClosedByPeer { get; private set; }
+
+    /// <summary>The peer sent a close frame: answer it (after what is queued) unless the server was closing already.</summary>
+    public void CloseAfterPeer()
     {
-        // A barrier: a relay that checked membership under the gate has finished queueing before anything
-        // about the departure (left, room_closed) can be queued behind it.
         lock (_gate)
         {
+            ClosedByPeer = !_closing;
         }
 
-        if (!_closing)
+        Close(CloseCodes.Normal, string.Empty);
+    }
+
+    public void EndEpoch()
+    {
+        // Under the queue lock: a relay that checked the old epoch has finished queueing before anything about the
+        // departure (left, room_closed) can be queued behind it, and every later one is refused.
+        lock (_gate)
         {
-            _connectTimer.Change(_connectTimeout, Timeout.InfiniteTimeSpan);
+            _epoch++;
         }
     }
 
@@ -208,12 +213,12 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
 
     public void Dispose()
     {
-        _connectTimer.Dispose();
         _closeTimer?.Dispose();
         _aborted.Dispose();
     }
 
-    private bool Enqueue(OutboundFrame frame, Session? member, Room? room)
+    /// <summary>Queues <paramref name="frame"/>; with an <paramref name="epoch"/> (not -1), only while it is still the current one.</summary>
+    private bool Enqueue(OutboundFrame frame, int epoch)
     {
         ArgumentNullException.ThrowIfNull(frame);
         bool overflow;
@@ -228,7 +233,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                 return false;
             }
 
-            if (member is not null && !ReferenceEquals(member.Room, room))
+            if (epoch >= 0 && epoch != _epoch)
             {
                 return false;
             }
@@ -308,7 +313,6 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
             _writerWaiting = false;
         }
 
-        _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _closeTimer = _timeProvider.CreateTimer(static s => ((WebSocketTransport)s!).Abort(), this, _closeTimeout, Timeout.InfiniteTimeSpan);
         if (wake)
         {
@@ -335,21 +339,10 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         _queuedBytes = 0;
     }
 
-    private void OnConnectTimer()
-    {
-        if (_session is { Room: null } && !_closing)
-        {
-            LogConnectTimeout(_logger, ConnectionId);
-            Close(CloseCodes.ConnectTimeout, "connect timeout");
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId} is a slow consumer ({Messages} messages, {Bytes} bytes queued): closing with 4004")]
     private static partial void LogSlowConsumer(ILogger logger, long connectionId, int messages, long bytes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} sent no connect in time: closing with 4002")]
-    private static partial void LogConnectTimeout(ILogger logger, long connectionId);
 }
 
-/// <summary>A connection's send-queue limits and timeouts.</summary>
-internal readonly record struct TransportLimits(int MaxQueuedMessages, long MaxQueuedBytes, TimeSpan ConnectTimeout, TimeSpan CloseTimeout);
+/// <summary>A connection's send-queue limits and close timeout.</summary>
+internal readonly record struct TransportLimits(int MaxQueuedMessages, long MaxQueuedBytes, TimeSpan CloseTimeout);

@@ -16,8 +16,14 @@ public static class ErrorCodes
     public const string UnknownClient = "unknown_client";
     public const string RateLimited = "rate_limited";
 
-    /// <summary>Not in PROTOCOL.md: a cluster node cannot reach the shared state (Redis) right now; retry later.</summary>
+    /// <summary>A cluster node cannot reach the shared state (Redis) right now; retry later (contract 1.1).</summary>
     public const string Unavailable = "unavailable";
+
+    /// <summary>A `resume` that cannot be completed in full: nothing of the gap was sent (contract 1.1).</summary>
+    public const string ResumeFailed = "resume_failed";
+
+    /// <summary>A client token that is malformed, expired, not yet valid, badly signed or for another issuer or audience (contract 1.1).</summary>
+    public const string InvalidToken = "invalid_token";
 }
 
 /// <summary>The `client_left.reason` values.</summary>

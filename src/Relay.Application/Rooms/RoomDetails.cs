@@ -11,6 +11,7 @@ public sealed record RoomDetails(
     string HostAssignment,
     int MaxClients,
     bool Locked,
+    int ResumeWindowSeconds,
     [property: JsonConverter(typeof(RawJsonConverter))] JsonElement Metadata,
     DateTime CreatedAt,
     int? HostId,
@@ -28,12 +29,13 @@ public sealed record RoomDetails(
             HostAssignmentName(room.HostAssignment),
             room.MaxClients,
             room.Locked,
+            room.ResumeWindowSeconds,
             MetadataElement(room.Metadata),
             room.CreatedAt.UtcDateTime,
             hostId,
             members.Length,
             withClients
-                ? [.. members.Select(m => new RoomClient(m.ClientId, m.Name, m.ClientId == hostId, m.JoinedAt.UtcDateTime))]
+                ? [.. members.Select(m => new RoomClient(m.ClientId, m.Name, m.ClientId == hostId, m.JoinedAt.UtcDateTime, m.UserId, m.IsAway ? true : null))]
                 : null);
     }
 
@@ -47,8 +49,14 @@ public sealed record RoomDetails(
     }
 }
 
-/// <summary>A connected client in a single-room read.</summary>
-public sealed record RoomClient(int ClientId, string? Name, bool IsHost, DateTime ConnectedAt);
+/// <summary>A client in a single-room read: `userId` when it joined with a client token, `away: true` while it is away.</summary>
+public sealed record RoomClient(
+    int ClientId,
+    string? Name,
+    bool IsHost,
+    DateTime ConnectedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UserId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Away = null);
 
 /// <summary>The create response: the room with its secrets, shown this once.</summary>
 public sealed record CreatedRoomDetails(
@@ -59,10 +67,19 @@ public sealed record CreatedRoomDetails(
     string HostAssignment,
     int MaxClients,
     bool Locked,
+    int ResumeWindowSeconds,
     [property: JsonConverter(typeof(RawJsonConverter))] JsonElement Metadata,
     DateTime CreatedAt,
     int? HostId,
-    int ClientCount);
+    int ClientCount)
+{
+    public static CreatedRoomDetails From(Room room, string secret, string hostSecret)
+    {
+        var details = RoomDetails.From(room, withClients: false);
+        return new CreatedRoomDetails(details.Id, secret, hostSecret, details.Protocol, details.HostAssignment, details.MaxClients,
+            details.Locked, details.ResumeWindowSeconds, details.Metadata, details.CreatedAt, details.HostId, details.ClientCount);
+    }
+}
 
 /// <summary>Writes a parsed JSON value as its original text (metadata is shown exactly as the backend sent it).</summary>
 public sealed class RawJsonConverter : JsonConverter<JsonElement>

@@ -29,12 +29,15 @@ internal sealed class ClusterRoom : IAsyncDisposable
     /// <summary>Every client this room opened, in join order.</summary>
     public IReadOnlyList<TestClient> Clients => _clients;
 
-    /// <summary>Creates the room through node <paramref name="via"/>.</summary>
+    /// <summary>Creates the room through node <paramref name="via"/> (<paramref name="resumeWindowSeconds"/> null: the server default).</summary>
     public static async Task<ClusterRoom> CreateAsync(
-        IReadOnlyList<RelayServer> nodes, string protocol = "mesh", string hostAssignment = "first", int maxClients = 16, int via = 0)
+        IReadOnlyList<RelayServer> nodes, string protocol = "mesh", string hostAssignment = "first", int maxClients = 16, int via = 0, int? resumeWindowSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(nodes);
-        var room = await nodes[via].Api.CreateRoomAsync(JsonSerializer.Serialize(new { protocol, hostAssignment, maxClients }));
+        var body = resumeWindowSeconds is { } window
+            ? JsonSerializer.Serialize(new { protocol, hostAssignment, maxClients, resumeWindowSeconds = window })
+            : JsonSerializer.Serialize(new { protocol, hostAssignment, maxClients });
+        var room = await nodes[via].Api.CreateRoomAsync(body);
         return new ClusterRoom(nodes, room);
     }
 

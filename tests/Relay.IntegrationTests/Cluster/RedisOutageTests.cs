@@ -38,8 +38,11 @@ public sealed class RedisOutageTests
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await RelayCluster.StartAsync(2, redis);
         var nodes = cluster.Nodes;
-        await using var room = await ClusterRoom.CreateAsync(nodes, via: 0);
+        // Resume off: the room's relays need no sequence numbers from Redis (see the sequenced room below).
+        await using var room = await ClusterRoom.CreateAsync(nodes, via: 0, resumeWindowSeconds: 0);
         var (host, neighbour, remote) = (await room.JoinAsync(0), await room.JoinAsync(0), await room.JoinAsync(1));
+        await using var sequenced = await ClusterRoom.CreateAsync(nodes, via: 0);
+        var (sequencedSender, sequencedNeighbour) = (await sequenced.JoinAsync(0), await sequenced.JoinAsync(0));
         foreach (var node in nodes)
         {
             await Eventually.StatusAsync(node.Http, "/readyz", HttpStatusCode.OK, DetectBound);
@@ -59,6 +62,11 @@ public sealed class RedisOutageTests
         await Expect.MessageAsync(neighbour, host.ClientId, "\"during\"");
         await neighbour.SendJsonAsync(new { type = "send", to = new[] { host.ClientId }, data = "local" });
         await Expect.MessageAsync(host, neighbour.ClientId, "\"local\"");
+
+        // In a sequenced room (resume on) every relay takes its number from Redis: refused, nothing delivered.
+        await sequencedSender.SendTextAsync("""{"type":"broadcast","data":"during","ref":"s"}""");
+        Assert.Equal("s", (await sequencedSender.ExpectErrorAsync("unavailable")).GetProperty("ref").GetString());
+        await sequencedNeighbour.AssertNothingPendingAsync();
 
         // Joins and room creation need Redis: refused, the connection stays usable.
         var joiner = await room.OpenAsync(0);

@@ -124,7 +124,7 @@ public static class Expect
         ArgumentNullException.ThrowIfNull(client);
         var received = await client.ReceiveAsync();
         Assert.True(received.IsText, $"expected a text message, got {received.Bytes.Length} binary bytes");
-        Assert.Equal("{\"type\":\"message\",\"from\":" + from + ",\"data\":" + rawData + "}", received.Text);
+        Assert.Equal("{\"type\":\"message\",\"from\":" + from + ",\"data\":" + rawData + "}", received.TextWithoutSeq);
     }
 
     /// <summary>

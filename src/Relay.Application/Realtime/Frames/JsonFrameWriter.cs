@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 
 namespace Relay.Application.Realtime.Frames;
 

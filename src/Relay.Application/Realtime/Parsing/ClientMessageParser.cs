@@ -126,6 +126,36 @@ public static class ClientMessageParser
                 reader.Read();
                 fieldError = Keep(fieldError, ReadTo(ref reader, ref message));
             }
+            else if (reader.ValueTextEquals("token"u8))
+            {
+                fieldError = Keep(fieldError, ReadString(ref reader, "token", out message.Token));
+            }
+            else if (reader.ValueTextEquals("seq"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var seq) && !ContainsFractionOrExponent(reader.ValueSpan))
+                {
+                    message.Seq = seq;
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    reader.Skip();
+                    fieldError = Keep(fieldError, "seq must be an integer");
+                }
+            }
+            else if (reader.ValueTextEquals("resume"u8))
+            {
+                reader.Read();
+                if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                {
+                    message.Resume = reader.TokenType == JsonTokenType.True;
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    reader.Skip();
+                    fieldError = Keep(fieldError, "resume must be a boolean");
+                }
+            }
             else
             {
                 reader.Read();
@@ -187,6 +217,11 @@ public static class ClientMessageParser
         if (reader.ValueTextEquals("transfer_host"u8))
         {
             return ClientMessageType.TransferHost;
+        }
+
+        if (reader.ValueTextEquals("resume"u8))
+        {
+            return ClientMessageType.Resume;
         }
 
         return reader.ValueTextEquals("close_room"u8) ? ClientMessageType.CloseRoom : ClientMessageType.None;

@@ -11,10 +11,12 @@ namespace Relay.Application.Rooms.CreateRoom;
 /// <param name="HostAssignment">`first` (default) or `secret`.</param>
 /// <param name="MaxClients">1 to the server cap; the server default when absent.</param>
 /// <param name="Metadata">A JSON object of at most 4 KiB, shown to clients.</param>
+/// <param name="ResumeWindowSeconds">How long a resumable client that dropped keeps its seat (0..3600; 0: resume off); the server default when absent.</param>
 public sealed record CreateRoomCommand(
     string? Id = null,
     string? Secret = null,
     string? Protocol = null,
     string? HostAssignment = null,
     int? MaxClients = null,
-    JsonElement? Metadata = null) : ICommand<Result<CreatedRoomDetails>>;
+    JsonElement? Metadata = null,
+    int? ResumeWindowSeconds = null) : ICommand<Result<CreatedRoomDetails>>;

@@ -21,5 +21,6 @@ public sealed class CreateRoomValidator : AbstractValidator<CreateRoomCommand>
             .WithMessage("hostAssignment must be first or secret");
         RuleFor(c => c.MaxClients).ValidMaxClients(options.Value);
         RuleFor(c => c.Metadata).ValidMetadata(options.Value);
+        RuleFor(c => c.ResumeWindowSeconds).ValidResumeWindow();
     }
 }

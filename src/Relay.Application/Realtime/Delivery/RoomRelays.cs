@@ -1,0 +1,52 @@
+using Relay.Application.Abstractions;
+using Relay.Application.Common;
+using Relay.Domain.Rooms;
+
+namespace Relay.Application.Realtime.Delivery;
+
+/// <summary>
+/// Sends a relay on its way, the same for broadcasts, sends and REST pushes: in a sequenced room through the
+/// backplane's sequence (which numbers it, keeps it in the history and delivers it everywhere in order); in any other
+/// room straight to this node's members through <see cref="RoomDelivery"/>, then on to other nodes only when the room
+/// has members there.
+/// </summary>
+public sealed class RoomRelays(IRoomBackplane backplane, RoomDelivery delivery, RelayStats stats)
+{
+    /// <summary>False when a sequenced relay could not be taken (the store is unreachable): the sender is told `unavailable`.</summary>
+    public bool Relay(Room room, in RelayMessage relay)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        if (room.IsSequenced)
+        {
+            if (!backplane.Sequence(room, relay))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            delivery.Relay(room, relay, 0);
+            if (room.HasRemoteMembers)
+            {
+                backplane.Forward(room, relay);
+            }
+        }
+
+        stats.RecordRelay(relay.Payload.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// The audience of a broadcast from <paramref name="sender"/> under its room's protocol, with the host read once. In
+    /// a sequenced room a non-host's broadcast in a `host` room goes to whoever is host at its place in the sequence.
+    /// </summary>
+    public static RelayMessage Broadcast(Session sender, Domain.Frames.FrameKind kind, ReadOnlyMemory<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        var room = sender.Room;
+        var hostId = room.HostId;
+        var audience = room.Protocol.BroadcastAudience(sender.ClientId, hostId);
+        var toHost = room.IsSequenced && audience.Kind == AudienceKind.One && audience.Only == hostId;
+        return new RelayMessage(kind, sender.ClientId, payload, audience, toHost);
+    }
+}
