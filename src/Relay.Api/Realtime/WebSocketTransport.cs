@@ -79,9 +79,11 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
     /// <summary>The close code the server chose, or 0 when the server has not closed.</summary>
     public ushort CloseCode => _closing ? _closeCode : (ushort)0;
 
-    public bool TrySend(OutboundFrame frame) => Enqueue(frame, -1);
+    public bool TrySend(OutboundFrame frame) => Enqueue(frame, -1, counted: true);
 
-    public bool TrySend(OutboundFrame frame, int epoch) => Enqueue(frame, epoch);
+    public bool TrySend(OutboundFrame frame, int epoch) => Enqueue(frame, epoch, counted: true);
+
+    public bool TrySendReplay(OutboundFrame frame) => Enqueue(frame, -1, counted: false);
 
     public void Close(ushort code, string reason) => Close(code, reason, discardQueued: false);
 
@@ -218,7 +220,7 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
     }
 
     /// <summary>Queues <paramref name="frame"/>; with an <paramref name="epoch"/> (not -1), only while it is still the current one.</summary>
-    private bool Enqueue(OutboundFrame frame, int epoch)
+    private bool Enqueue(OutboundFrame frame, int epoch, bool counted)
     {
         ArgumentNullException.ThrowIfNull(frame);
         bool overflow;
@@ -238,9 +240,9 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
                 return false;
             }
 
-            messages = _queuedMessages + 1;
-            bytes = _queuedBytes + frame.Length;
-            overflow = messages > _maxMessages || bytes > _maxBytes;
+            messages = _queuedMessages + (counted ? 1 : 0);
+            bytes = _queuedBytes + (counted ? frame.Length : 0);
+            overflow = counted && (messages > _maxMessages || bytes > _maxBytes);
             wake = false;
             if (!overflow)
             {

@@ -49,6 +49,12 @@ public interface IRoomBackplane
     ValueTask<CommitResult> CommitAsync(Room room, RoomEvent roomEvent, long version, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Before a refusal is answered: brings this node's copy up to the version the store holds. True when the copy was
+    /// behind (the caller decides again); false when it was current (or the store keeps no other copy).
+    /// </summary>
+    ValueTask<bool> RefreshAsync(Room room, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Commits a member's return (<paramref name="back"/>, decided at <paramref name="version"/>) together with reading
     /// every room event after <paramref name="afterSeq"/> that the member would have received: both, or neither when the
     /// history no longer holds all of them or <paramref name="clientSeq"/> is above the room's latest.
@@ -64,9 +70,10 @@ public interface IRoomBackplane
     /// <summary>
     /// A relay in a sequenced room: it gets the room's next sequence number, goes into the room's history and reaches
     /// every member (those of this node too) through <see cref="IRoomEventSink.DeliverRelay"/>, in sequence order.
-    /// False when it could not be taken (the store is unreachable).
+    /// False when it could not be taken (the store is unreachable). A store that numbers relays on its own time tells
+    /// <paramref name="receipt"/> later whether it took it; a single node delivers it before returning.
     /// </summary>
-    bool Sequence(Room room, in RelayMessage relay);
+    bool Sequence(Room room, in RelayMessage relay, IRelayReceipt? receipt);
 
     /// <summary>The rooms with a copy on this node.</summary>
     IReadOnlyCollection<Room> Held { get; }

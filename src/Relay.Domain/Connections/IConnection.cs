@@ -32,6 +32,13 @@ public interface IConnection
     bool TrySend(OutboundFrame frame, int epoch);
 
     /// <summary>
+    /// Queues a frame of a returning client's replay (what it missed, already held by the room's history): it is
+    /// written before anything queued after it but does not count against the send-queue limits, which bound what
+    /// a slow client makes the server keep, not what the history keeps anyway.
+    /// </summary>
+    bool TrySendReplay(OutboundFrame frame);
+
+    /// <summary>
     /// Ends the current membership epoch. When it returns, every <see cref="TrySend(OutboundFrame, int)"/> with the
     /// old epoch has either finished queueing or will refuse, so what the caller queues next comes after them.
     /// </summary>

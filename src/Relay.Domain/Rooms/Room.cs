@@ -692,6 +692,46 @@ public sealed class Room
         }
     }
 
+    /// <summary>
+    /// Brings a member in line with its stored record (reconciling a copy with its store's snapshot): where its
+    /// connection is (<paramref name="remoteNode"/>, null for this node), whether it is away, and its resume token.
+    /// Returns the connection it had here if it now lives elsewhere or is away.
+    /// </summary>
+    public IConnection? Sync(Session member, string? remoteNode, DateTimeOffset? awayUntil, byte[]? tokenDigest)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        lock (_gate)
+        {
+            if (Array.IndexOf(_members, member) < 0 || member.IsHidden)
+            {
+                return null;
+            }
+
+            if (tokenDigest is not null)
+            {
+                member.ReplaceToken(tokenDigest);
+            }
+
+            var wasRemote = member.IsRemote;
+            IConnection? gone = null;
+            if (awayUntil is { } until)
+            {
+                gone = member.IsAway ? null : member.MarkAway(until);
+            }
+            else if (remoteNode is not null && member.NodeId != remoteNode)
+            {
+                gone = member.MoveTo(remoteNode, member.ResumeTokenDigest ?? []);
+            }
+
+            if (wasRemote != member.IsRemote)
+            {
+                Volatile.Write(ref _remoteMembers, _remoteMembers + (member.IsRemote ? 1 : -1));
+            }
+
+            return gone;
+        }
+    }
+
     /// <summary>Takes a member out without an event (reconciling a copy with its store's snapshot).</summary>
     public IConnection? RemoveWithoutEvent(Session member, DateTimeOffset now)
     {

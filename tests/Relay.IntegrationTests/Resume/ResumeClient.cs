@@ -52,7 +52,7 @@ internal sealed class ResumeClient : IAsyncDisposable
         {
             var seq = BinaryPrimitives.ReadInt64BigEndian(received.Bytes.AsSpan(4, 8));
             Advance(seq);
-            return JsonSerializer.SerializeToElement(new { type = "binary", seq, from = BinaryPrimitives.ReadInt32BigEndian(received.Bytes), payload = received.Bytes[12..] });
+            return JsonSerializer.SerializeToElement(new { type = "binary", seq, from = BinaryPrimitives.ReadInt32BigEndian(received.Bytes), payload = received.Bytes[12..].Select(b => (int)b).ToArray() });
         }
 
         var json = received.Json;

@@ -20,6 +20,7 @@ public sealed class BroadcastHandler(RoomRelays relays) : ICommandHandler<Broadc
         }
 
         var relay = RoomRelays.Broadcast(sender, command.Kind, command.Payload);
-        return ValueTask.FromResult(relays.Relay(sender.Room, relay) ? RealtimeResult.Ok : RealtimeResults.Unavailable);
+        var taken = relays.Relay(sender.Room, relay, relays.ReceiptFor(sender.Room, command.Client, command.Ref));
+        return ValueTask.FromResult(taken ? RealtimeResult.Ok : RealtimeResults.Unavailable);
     }
 }

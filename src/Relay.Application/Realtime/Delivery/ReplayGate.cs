@@ -19,6 +19,8 @@ public sealed class ReplayGate(IConnection inner) : IConnection
 
     public bool TrySend(OutboundFrame frame) => inner.TrySend(frame);
 
+    public bool TrySendReplay(OutboundFrame frame) => inner.TrySendReplay(frame);
+
     public bool TrySend(OutboundFrame frame, int epoch)
     {
         lock (_gate)
@@ -69,7 +71,7 @@ public sealed class ReplayGate(IConnection inner) : IConnection
         {
             foreach (var frame in first)
             {
-                inner.TrySend(frame);
+                inner.TrySendReplay(frame);
                 frame.Release();
             }
 

@@ -12,13 +12,17 @@ namespace Relay.Application.Realtime.Delivery;
 /// </summary>
 public sealed class RoomRelays(IRoomBackplane backplane, RoomDelivery delivery, RelayStats stats)
 {
-    /// <summary>False when a sequenced relay could not be taken (the store is unreachable): the sender is told `unavailable`.</summary>
-    public bool Relay(Room room, in RelayMessage relay)
+    /// <summary>
+    /// False when a sequenced relay could not be taken (the store is unreachable): the sender is told `unavailable`. In a
+    /// cluster a sequenced relay is numbered by the store after this returns; <paramref name="receipt"/> hears whether
+    /// it was taken (see <see cref="ReceiptFor"/>).
+    /// </summary>
+    public bool Relay(Room room, in RelayMessage relay, IRelayReceipt? receipt = null)
     {
         ArgumentNullException.ThrowIfNull(room);
         if (room.IsSequenced)
         {
-            if (!backplane.Sequence(room, relay))
+            if (!backplane.Sequence(room, relay, receipt))
             {
                 return false;
             }
@@ -34,6 +38,17 @@ public sealed class RoomRelays(IRoomBackplane backplane, RoomDelivery delivery, 
 
         stats.RecordRelay(relay.Payload.Length);
         return true;
+    }
+
+    /// <summary>
+    /// The receipt for a client's relay in <paramref name="room"/>: only where the store numbers relays after the
+    /// handler returns (a sequenced room of a cluster); it answers `unavailable` (echoing <paramref name="messageRef"/>) if
+    /// the relay was refused. Null elsewhere: nothing is allocated on a single node or in an unsequenced room.
+    /// </summary>
+    public IRelayReceipt? ReceiptFor(Room room, ClientConnection client, Parsing.MessageRef messageRef)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        return room.IsSequenced && backplane.IsShared ? new RelayReceipt(client, messageRef, stats) : null;
     }
 
     /// <summary>

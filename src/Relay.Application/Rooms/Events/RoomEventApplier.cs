@@ -132,10 +132,20 @@ public sealed partial class RoomEventApplier(
                     delivery.Publish(room, Audience.Everyone, ServerFrames.ClientLeft(member.ClientId, LeaveReasons.Disconnected), 0);
                     LogReconciled(logger, room.Id, member.ClientId, "left");
                 }
-                else if (record.IsAway && !member.IsAway)
+                else
                 {
-                    room.ApplyAway(new MemberAway(member.ClientId, record.AwayUntil!.Value), room.Seq);
-                    delivery.Publish(room, Audience.AllBut(member.ClientId), ServerFrames.ClientAway(member.ClientId, 0), 0);
+                    // Still there: where it is connected, whether it is away and its token may have changed meanwhile.
+                    var wasAway = member.IsAway;
+                    var gone = room.Sync(member, record.Node == _nodeId ? null : record.Node, record.AwayUntil, record.Joined.ResumeTokenDigest);
+                    gone?.Close(CloseCodes.Replaced, "replaced by a new connection");
+                    if (record.IsAway && !wasAway)
+                    {
+                        delivery.Publish(room, Audience.AllBut(member.ClientId), ServerFrames.ClientAway(member.ClientId, 0), 0);
+                    }
+                    else if (!record.IsAway && wasAway)
+                    {
+                        delivery.Publish(room, Audience.AllBut(member.ClientId), ServerFrames.ClientBack(member.ClientId, 0), 0);
+                    }
                 }
             }
 

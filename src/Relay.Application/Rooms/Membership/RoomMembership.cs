@@ -129,6 +129,11 @@ public sealed partial class RoomMembership(
                     var decision = room.DecideBack(presented, newDigest, backplane.NodeId, token, timeProvider.GetUtcNow());
                     if (!decision.Accepted)
                     {
+                        if (await RefreshAsync(room, cancellationToken))
+                        {
+                            continue;
+                        }
+
                         return Counted(ResumeOutcome.UnknownToken);
                     }
 
@@ -186,7 +191,8 @@ public sealed partial class RoomMembership(
     {
         ArgumentNullException.ThrowIfNull(session);
         var room = session.Room;
-        var change = await CommitAsync(room, r => r.DecideLeave(session.ClientId, reason), cancellationToken);
+        var connection = session.Connection?.Id;
+        var change = await CommitAsync(room, r => Owns(session, connection) ? r.DecideLeave(session.ClientId, reason) : Decision<MemberLeft>.Refuse(Refusal.NotMember), cancellationToken);
         if (change.Status == CommitStatus.Unavailable && change.Refusal == Refusal.Accepted)
         {
             // The store is out: the member leaves here now, and the cluster is told when the store answers again.
@@ -206,7 +212,11 @@ public sealed partial class RoomMembership(
         ArgumentNullException.ThrowIfNull(session);
         if (mayResume && session.Resumable && session.Room.IsSequenced)
         {
-            var away = await CommitAsync(session.Room, r => r.DecideAway(session.ClientId, timeProvider.GetUtcNow()), cancellationToken);
+            var connection = session.Connection?.Id;
+            var away = await CommitAsync(
+                session.Room,
+                r => Owns(session, connection) ? r.DecideAway(session.ClientId, timeProvider.GetUtcNow()) : Decision<MemberAway>.Refuse(Refusal.NotMember),
+                cancellationToken);
             if (away.Refusal == Refusal.Accepted && away.Status == CommitStatus.Committed)
             {
                 return;
@@ -369,6 +379,13 @@ public sealed partial class RoomMembership(
             var decision = decide(room);
             if (!decision.Accepted)
             {
+                // A refusal from a copy that is behind (a cluster node that has not yet applied a leave, a return) could
+                // be wrong: bring the copy up to date and decide again (a current copy's refusal stands).
+                if (await RefreshAsync(room, cancellationToken))
+                {
+                    continue;
+                }
+
                 return new Change(decision.Refusal, CommitStatus.Committed);
             }
 
@@ -412,6 +429,25 @@ public sealed partial class RoomMembership(
 
         orphans.Add(room.Id, session.ClientId, reason);
     }
+
+    private async ValueTask<bool> RefreshAsync(Room room, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await backplane.RefreshAsync(room, cancellationToken);
+        }
+        catch (RoomStoreUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Still the seat of the connection that asks (a decision made again after a conflict must not act on a seat that
+    /// came back on another connection meanwhile).
+    /// </summary>
+    private static bool Owns(Session session, long? connection) =>
+        session.IsMember && (connection is null || session.Connection?.Id == connection);
 
     private static bool HasEndedWindows(Room room, DateTimeOffset now)
     {

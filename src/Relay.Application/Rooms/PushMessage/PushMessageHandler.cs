@@ -34,7 +34,10 @@ public sealed class PushMessageHandler(RoomMembership membership, IRoomBackplane
             var data = Encoding.UTF8.GetBytes(command.Data.GetRawText());
             var audience = command.To is null ? Audience.Everyone : Audience.Listed(command.To);
             var recipients = RoomDelivery.CountAddressed(room, audience);
-            return relays.Relay(room, new RelayMessage(FrameKind.Text, ServerClientId, data, audience))
+            var receipt = new AwaitedReceipt();
+            var taken = relays.Relay(room, new RelayMessage(FrameKind.Text, ServerClientId, data, audience), receipt)
+                && (!room.IsSequenced || !backplane.IsShared || await receipt.Outcome.Task);
+            return taken
                 ? Result<PushMessageResult>.Ok(new PushMessageResult(recipients))
                 : Result<PushMessageResult>.Unavailable("The room store is unavailable: try again shortly.");
         }
@@ -42,5 +45,15 @@ public sealed class PushMessageHandler(RoomMembership membership, IRoomBackplane
         {
             backplane.Release(room);
         }
+    }
+
+    /// <summary>A backend's push answers only once the store took (or refused) it.</summary>
+    private sealed class AwaitedReceipt : IRelayReceipt
+    {
+        public TaskCompletionSource<bool> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Taken() => Outcome.TrySetResult(true);
+
+        public void Refused() => Outcome.TrySetResult(false);
     }
 }

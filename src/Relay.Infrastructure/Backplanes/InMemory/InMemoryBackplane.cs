@@ -119,6 +119,8 @@ public sealed class InMemoryBackplane(IOptions<RelayOptions> options) : IRoomBac
         }
     }
 
+    public ValueTask<bool> RefreshAsync(Room room, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
     public ValueTask<ResumeCommit> CommitResumeAsync(Room room, MemberBack back, long version, long afterSeq, long clientSeq, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(room);
@@ -156,7 +158,7 @@ public sealed class InMemoryBackplane(IOptions<RelayOptions> options) : IRoomBac
         // Every member is on this node: nothing to pass on.
     }
 
-    public bool Sequence(Room room, in RelayMessage relay)
+    public bool Sequence(Room room, in RelayMessage relay, IRelayReceipt? receipt)
     {
         ArgumentNullException.ThrowIfNull(room);
         lock (room.Gate)

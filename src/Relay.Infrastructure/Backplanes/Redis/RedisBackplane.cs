@@ -159,6 +159,24 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
         }
     }
 
+    public async ValueTask<bool> RefreshAsync(Room room, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        if (_replicas.Of(room) is not { } replica)
+        {
+            return false;
+        }
+
+        var stored = await _store.VersionAsync(room.Id);
+        if (stored <= room.Version)
+        {
+            return false;
+        }
+
+        await CatchUpAsync(replica, 0, stored);
+        return true;
+    }
+
     public async ValueTask<ResumeCommit> CommitResumeAsync(Room room, MemberBack back, long version, long afterSeq, long clientSeq, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(room);
@@ -229,10 +247,45 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
         }
     }
 
-    public bool Sequence(Room room, in RelayMessage relay)
+    public bool Sequence(Room room, in RelayMessage relay, IRelayReceipt? receipt)
     {
         ArgumentNullException.ThrowIfNull(room);
-        return _store.TrySequence(room, relay);
+        if (!_redis.IsAvailable)
+        {
+            return false;
+        }
+
+        // The payload is a slice of the sender's receive buffer: copied, since the script is written later.
+        var sequenced = _store.SequenceAsync(room, relay with { Payload = relay.Payload.ToArray() });
+        if (receipt is not null || !sequenced.IsCompleted)
+        {
+            _ = ReportAsync(sequenced, receipt);
+        }
+
+        return true;
+    }
+
+    private async Task ReportAsync(Task<long> sequenced, IRelayReceipt? receipt)
+    {
+        long seq;
+        try
+        {
+            seq = await sequenced;
+        }
+        catch (RoomStoreUnavailableException)
+        {
+            seq = RoomStore.DeadlinePassedSeq;
+        }
+
+        if (seq == RoomStore.DeadlinePassedSeq)
+        {
+            _stats.RecordDrop();
+            receipt?.Refused();
+        }
+        else
+        {
+            receipt?.Taken();
+        }
     }
 
     /// <summary>The periodic check of every copy against the stored sequence (see <see cref="RoomReplicas.CheckAsync"/>).</summary>

@@ -118,7 +118,11 @@ internal sealed partial class RedisConnection(RedisOptions options, string nodeI
     /// probe failed, calls are refused at once (only the <paramref name="probe"/> itself goes through), so that a
     /// stalled Redis costs each caller nothing but the answer `unavailable`.
     /// </summary>
-    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> call, bool probe = false)
+    /// <param name="call">The call.</param>
+    /// <param name="probe">The readiness probe itself.</param>
+    /// <param name="wait">How long to wait for the answer, when it must be longer than the budget (a call fenced by a
+    /// deadline of now plus the budget waits a little longer, so that it is never refused here and done there).</param>
+    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> call, bool probe = false, TimeSpan? wait = null)
     {
         if (_redis is not { IsConnected: true })
         {
@@ -132,12 +136,12 @@ internal sealed partial class RedisConnection(RedisOptions options, string nodeI
 
         try
         {
-            return await call(Database).WaitAsync(_budget, timeProvider);
+            return await call(Database).WaitAsync(wait ?? _budget, timeProvider);
         }
         catch (TimeoutException e)
         {
-            // RedisTimeoutException is a TimeoutException too: a stall, a black hole, or a slow command.
-            _healthy = false;
+            // RedisTimeoutException is a TimeoutException too: a stall, a black hole, or a slow command. Readiness is
+            // the probe's to decide (one slow answer on a busy machine is not an outage).
             throw Unavailable("Redis did not answer within " + _budget.TotalSeconds + " s.", e);
         }
         catch (RedisException e)
@@ -160,25 +164,6 @@ internal sealed partial class RedisConnection(RedisOptions options, string nodeI
         try
         {
             Subscriber.Publish(channel, message, CommandFlags.FireAndForget);
-            return true;
-        }
-        catch (RedisException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Runs a script without waiting for its answer (a sequenced relay: it reaches everyone through the channel).</summary>
-    public bool TryEvaluate(string script, RedisValue[] values)
-    {
-        if (!IsAvailable)
-        {
-            return false;
-        }
-
-        try
-        {
-            Database.ScriptEvaluate(script, values: values, flags: CommandFlags.FireAndForget);
             return true;
         }
         catch (RedisException)

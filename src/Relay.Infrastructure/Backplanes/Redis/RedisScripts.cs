@@ -129,11 +129,13 @@ internal static class RedisScripts
 
     /// <summary>
     /// A relay in a sequenced room: ARGV 1 room key, 2 members key, 3 channel, 4 history key, 5 kind, 6 sender,
-    /// 7 audience (<c>h</c>: the host now), 8 payload, 9 history max entries, 10 max bytes, 11 window ms. Numbers it,
-    /// keeps it and publishes it; nothing when the room or its sender is gone. Returns the seq, or 0.
+    /// 7 audience (<c>h</c>: the host now), 8 payload, 9 history max entries, 10 max bytes, 11 window ms, 12 deadline ms.
+    /// Numbers it, keeps it and publishes it; nothing when the room or its sender is gone. Returns the seq, 0, or -3 when
+    /// the deadline had passed.
     /// </summary>
     public const string Sequence = Common + """
         local rk = ARGV[1]
+        if now_ms() > tonumber(ARGV[12]) then return -3 end
         if redis.call('EXISTS', rk) == 0 then return 0 end
         if ARGV[6] ~= '0' and redis.call('HEXISTS', ARGV[2], ARGV[6]) == 0 then return 0 end
         local seq = redis.call('HINCRBY', rk, 'seq', 1)

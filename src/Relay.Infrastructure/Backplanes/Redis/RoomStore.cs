@@ -28,6 +28,9 @@ internal readonly record struct StoreAnswer(StoreResult Result, long Seq, long V
 /// </summary>
 internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolRegistry protocols, ResumeOptions resume)
 {
+    /// <summary>How much longer than the budget a deadline-fenced call is waited for.</summary>
+    public static readonly TimeSpan FenceMargin = TimeSpan.FromSeconds(1);
+
     public const long IdTaken = -1;
     public const long LimitReached = -2;
 
@@ -75,7 +78,7 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
     public async Task<StoreAnswer> CommitAsync(Room room, RoomEvent e, long version, StoredEffects effects)
     {
         var values = CommitValues(room, e, version, effects, extra: []);
-        var result = (RedisResult[])(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Commit, values: values)))!;
+        var result = (RedisResult[])(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Commit, values: values), wait: redis.Budget + FenceMargin))!;
         return Answer(result);
     }
 
@@ -83,7 +86,7 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
     public async Task<StoreAnswer> CommitResumeAsync(Room room, MemberBack e, long version, StoredEffects effects, long afterSeq, long clientSeq)
     {
         var values = CommitValues(room, e, version, effects, extra: [afterSeq, clientSeq]);
-        var result = (RedisResult[])(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.CommitResume, values: values)))!;
+        var result = (RedisResult[])(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.CommitResume, values: values), wait: redis.Budget + FenceMargin))!;
         var answer = Answer(result);
         if (answer.Result != StoreResult.Committed)
         {
@@ -99,16 +102,24 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
         return answer with { History = history };
     }
 
-    /// <summary>Numbers, keeps and publishes a relay of a sequenced room, without waiting for the answer.</summary>
-    public bool TrySequence(Room room, in RelayMessage relay)
+    /// <summary>What <see cref="SequenceAsync"/> answers when Redis refused the relay because its deadline had passed.</summary>
+    public const long DeadlinePassedSeq = -3;
+
+    /// <summary>
+    /// Numbers, keeps and publishes a relay of a sequenced room: its seq, 0 when its room or sender is gone, or
+    /// <see cref="DeadlinePassedSeq"/> when it reached Redis too late (a stall: then it is not relayed at all, so a sender
+    /// told `unavailable` never sees it delivered later).
+    /// </summary>
+    public async Task<long> SequenceAsync(Room room, RelayMessage relay)
     {
         var roomId = room.Id;
-        return redis.TryEvaluate(RedisScripts.Sequence,
+        RedisValue[] values =
         [
             keys.Room(roomId).ToString(), keys.Members(roomId).ToString(), keys.Channel(roomId).ToString(), keys.History(roomId).ToString(),
             RoomEventCodec.KindChar(relay.Kind).ToString(), relay.SenderId, RoomEventCodec.AudienceSpec(relay.Audience, relay.ToHost),
-            relay.Payload, resume.HistoryMessages, resume.HistoryBytes, WindowMs(room.ResumeWindowSeconds),
-        ]);
+            relay.Payload, resume.HistoryMessages, resume.HistoryBytes, WindowMs(room.ResumeWindowSeconds), redis.Deadline(),
+        ];
+        return (long)await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Sequence, values: values), wait: redis.Budget + FenceMargin);
     }
 
     /// <summary>The room's history after <paramref name="afterSeq"/>: null when there is no room; empty Messages when incomplete.</summary>
@@ -134,6 +145,13 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
         }
 
         return (true, (long)parts[1], messages);
+    }
+
+    /// <summary>The stored membership version of a room (-1 when it is gone).</summary>
+    public async Task<long> VersionAsync(string roomId)
+    {
+        var value = await redis.RunAsync(db => db.HashGetAsync(keys.Room(roomId), "ver"));
+        return value.IsNull ? -1 : (long)value;
     }
 
     /// <summary>The stored seq of each room (-1 for a room that is gone), in one round trip.</summary>
