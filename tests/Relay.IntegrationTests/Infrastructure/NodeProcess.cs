@@ -3,7 +3,6 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Relay.IntegrationTests.Infrastructure;
 
@@ -84,7 +83,7 @@ public sealed class NodeProcess : IAsyncDisposable
         // A free port can be taken by someone else between our probe and the node's bind: try a few.
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var port = networkNamespace is null ? FreePort() : Random.Shared.Next(20000, 60000);
+            var port = networkNamespace is null ? LocalPorts.Free() : Random.Shared.Next(20000, 60000);
             var node = Launch(nodeId, list, new Uri($"http://{listenAddress}:{port.ToString(CultureInfo.InvariantCulture)}"), networkNamespace);
             try
             {
@@ -340,20 +339,6 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         return Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 
     private static void KillAll()

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Relay.IntegrationTests.Infrastructure;
 
@@ -133,6 +135,25 @@ public static class ProcessWatchdog
         catch (Win32Exception)
         {
             // No /bin/sh: the dispose and process-exit hooks still apply.
+        }
+    }
+}
+
+/// <summary>Free TCP ports on 127.0.0.1 for the processes a test starts.</summary>
+public static class LocalPorts
+{
+    /// <summary>A port nobody listens on right now (someone may take it before the caller binds it: retry then).</summary>
+    public static int Free()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        finally
+        {
+            listener.Stop();
         }
     }
 }

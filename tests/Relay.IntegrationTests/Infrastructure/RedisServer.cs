@@ -88,7 +88,7 @@ public sealed class RedisServer : IAsyncDisposable
             Exception? last = null;
             for (var attempt = 0; attempt < 5; attempt++)
             {
-                server.Port = FreePort();
+                server.Port = LocalPorts.Free();
                 try
                 {
                     await server.LaunchAsync();
@@ -355,20 +355,6 @@ public sealed class RedisServer : IAsyncDisposable
         lock (_gate)
         {
             return _process ?? throw new InvalidOperationException($"redis-server on port {Port} is not running");
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
         }
     }
 
