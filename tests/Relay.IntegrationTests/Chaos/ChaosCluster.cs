@@ -129,6 +129,38 @@ internal sealed class ChaosCluster : IAsyncDisposable
         return elapsed;
     }
 
+    /// <summary>
+    /// Notes what an operator would see on each node at <paramref name="moment"/>: `/readyz`, the
+    /// `relay_backplane_available` gauge and how many warnings and errors it has logged (for the fault table; no promise).
+    /// </summary>
+    public async Task NoteOperatorViewAsync(PromiseLog promises, string moment)
+    {
+        ArgumentNullException.ThrowIfNull(promises);
+        foreach (var node in _nodes)
+        {
+            if (node.HasExited || node.IsPaused)
+            {
+                promises.Note($"operator view {moment}: {node.NodeId} {(node.HasExited ? $"exited with {node.ExitCode}" : "paused")}");
+                continue;
+            }
+
+            var (_, ready) = await node.GetStatusAsync("/readyz", Bounds.Answer);
+            string available;
+            try
+            {
+                available = (await node.MetricAsync("relay_backplane_available", Bounds.Answer))?.ToString(CultureInfo.InvariantCulture) ?? "absent";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Xunit.Sdk.XunitException)
+            {
+                available = "no answer";
+            }
+
+            var problems = node.Problems();
+            promises.Note($"operator view {moment}: {node.NodeId} /readyz {ready}; relay_backplane_available {available}; " +
+                $"{problems.Count} warnings/errors logged, last: {(problems.Count > 0 ? NodeProcess.Shorten(problems[^1]) : "none")}");
+        }
+    }
+
     /// <summary>GET /v1/api/summary through <paramref name="node"/>.</summary>
     public static async Task<JsonElement> SummaryAsync(NodeProcess node)
     {

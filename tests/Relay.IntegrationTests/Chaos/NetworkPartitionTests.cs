@@ -65,6 +65,8 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
                     room.Admit(peerJoiner);
                 }));
 
+            await cluster.NoteOperatorViewAsync(promises, "during the partition");
+
             // The partition lasts longer than every timeout (its duration, on purpose).
             if (partitioned.Elapsed < PartitionFor)
             {
@@ -104,6 +106,7 @@ public sealed class NetworkPartitionTests(ITestOutputHelper output)
             await room.ConvergedAsync(nodes, Bounds.Converge);
             Assert.Contains(peerA, room.Members);
         });
+        await cluster.NoteOperatorViewAsync(promises, "after the partition");
         cluster.KeepNoNodeExited(promises);
         promises.AssertAllKept();
     }

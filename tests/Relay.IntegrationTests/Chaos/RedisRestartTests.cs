@@ -55,6 +55,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
             await b0.WaitUntilAsync(() => Numbered.Of(b0.RelaysFrom(a0.ClientId), "outage").Contains(target), Bounds.Answer, $"relay outage:{target}");
         }));
         await Task.WhenAll(during);
+        await cluster.NoteOperatorViewAsync(promises, "during the outage");
 
         if (withData)
         {
@@ -135,6 +136,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
             }
         }
 
+        await cluster.NoteOperatorViewAsync(promises, "after the restart");
         cluster.KeepNoNodeExited(promises);
         promises.AssertAllKept();
     }

@@ -80,6 +80,7 @@ public sealed class RedisStallTests(ITestOutputHelper output)
                 Assert.True(Numbered.IsRun(got, 1, 10), $"got {Numbered.Describe(got)}");
             }));
         await Task.WhenAll(during);
+        await cluster.NoteOperatorViewAsync(promises, "during the stall");
 
         await stallOver.WaitAsync(TimeSpan.FromSeconds(seconds + 30));
         promises.Note("redis answers again");
@@ -139,6 +140,7 @@ public sealed class RedisStallTests(ITestOutputHelper output)
             Assert.True(closeMember.RoomClosedReason is null && !closeMember.IsClosed, $"{closeMember} was told: {closeMember.Recent()}");
         });
 
+        await cluster.NoteOperatorViewAsync(promises, "after the stall");
         cluster.KeepNoNodeExited(promises);
         promises.AssertAllKept();
     }

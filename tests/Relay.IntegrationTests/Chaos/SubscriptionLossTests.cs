@@ -189,6 +189,7 @@ public sealed class SubscriptionLossTests(ITestOutputHelper output)
         });
         var missing = sent - received.Distinct().Count();
         promises.Note($"the paused node's member got {received.Count} of {sent} relays ({Numbered.Describe(received)}): {missing} missing");
+        await cluster.NoteOperatorViewAsync(promises, "after the cut");
         var lostAfter = await paused.MetricAsync(LostRelaysMetric);
         var resyncsAfter = await paused.MetricAsync(ResyncsMetric);
         promises.Keep(

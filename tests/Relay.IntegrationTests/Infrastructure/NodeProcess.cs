@@ -213,10 +213,11 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>
     /// The value of a metric in /metrics (summed over its labels), or null when the node does not export it.
     /// </summary>
-    public async Task<double?> MetricAsync(string name)
+    public async Task<double?> MetricAsync(string name, TimeSpan? within = null)
     {
         ThrowIfExited();
-        var text = await Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        using var cts = new CancellationTokenSource(within ?? Http.Timeout);
+        var text = await Http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cts.Token);
         double? sum = null;
         foreach (var line in text.Split('\n'))
         {
