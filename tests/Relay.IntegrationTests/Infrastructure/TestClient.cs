@@ -33,6 +33,9 @@ public sealed class TestClient : IAsyncDisposable
     /// <summary>The client id from the last `connected`.</summary>
     public int ClientId { get; private set; }
 
+    /// <summary>Completes with the close status once the connection has ended (a close frame or a dropped socket).</summary>
+    public Task<(WebSocketCloseStatus? Status, string? Description)> Closed => _closed.Task;
+
     public static async Task<TestClient> ConnectAsync(Uri uri, Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
@@ -81,6 +84,10 @@ public sealed class TestClient : IAsyncDisposable
             throw new Xunit.Sdk.XunitException($"the connection closed ({(int?)status} {description}) while a message was expected");
         }
     }
+
+    /// <summary>Takes the next message if one has already arrived; never waits.</summary>
+    public bool TryReceive([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Received? received) =>
+        _inbox.Reader.TryRead(out received);
 
     /// <summary>The next text message as JSON.</summary>
     public async Task<JsonElement> ReceiveJsonAsync(TimeSpan? timeout = null)
