@@ -62,7 +62,18 @@ internal sealed class PrometheusMetrics
         _resumes = factory.CreateCounter("relay_resumes_total", "Clients that came back with resume on this node.");
         _resumeFailures = factory.CreateCounter("relay_resume_failures_total", "Resumes refused with resume_failed (or unavailable) on this node, by reason.", "reason");
         _resyncs = factory.CreateCounter("relay_backplane_resyncs_total", "Room copies reloaded because events may have been missed, by reason (gap, check, reconnect, format, commit).", "reason");
-        _lostRelays = factory.CreateCounter("relay_backplane_lost_relays_total", "Relays from other nodes that never arrived (detected by their numbering).");
+        _lostRelays = factory.CreateCounter("relay_backplane_lost_relays_total", "Relays from other nodes that never arrived here (a gap in their numbering, or room events a reloaded copy could not replay).");
+
+        // Every label value is exported from the start (at 0), so that a rise is visible from the first one.
+        foreach (var reason in RelayStats.ResyncReasons)
+        {
+            _resyncs.WithLabels(reason);
+        }
+
+        foreach (var reason in RelayStats.ResumeFailureReasons)
+        {
+            _resumeFailures.WithLabels(reason);
+        }
         Registry.AddBeforeCollectCallback(Update);
     }
 

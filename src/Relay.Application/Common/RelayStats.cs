@@ -16,6 +16,12 @@ public sealed class RelayStats(TimeProvider timeProvider)
         ErrorCodes.NotHost, ErrorCodes.Forbidden, ErrorCodes.UnknownClient, ErrorCodes.RateLimited, ErrorCodes.Unavailable, ErrorCodes.ResumeFailed, ErrorCodes.InvalidToken,
     ];
 
+    /// <summary>Why a room copy is reloaded (<see cref="RecordResync"/>).</summary>
+    public static readonly IReadOnlyList<string> ResyncReasons = ["gap", "check", "reconnect", "format", "commit"];
+
+    /// <summary>Why a resume fails (<see cref="RecordResume"/>).</summary>
+    public static readonly IReadOnlyList<string> ResumeFailureReasons = ["RoomNotFound", "UnknownToken", "SeqAhead", "HistoryGap", "AlreadyInRoom", "Unavailable"];
+
     private static readonly FrozenDictionary<string, int> ErrorIndex =
         ErrorCodeNames.Select((code, i) => (code, i)).ToFrozenDictionary(p => p.code, p => p.i, StringComparer.Ordinal);
 

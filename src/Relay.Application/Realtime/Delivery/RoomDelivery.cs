@@ -25,7 +25,7 @@ public sealed class RoomDelivery(RelayStats stats, TimeProvider timeProvider)
         ArgumentNullException.ThrowIfNull(room);
         var payload = relay.Payload.Span;
         var frame = RelayFrames.For(relay.Kind, relay.SenderId, payload, seq);
-        var resumeFrame = RelayFrames.ForResumable(relay.Kind, relay.SenderId, payload, seq);
+        var resumeFrame = RelayFrames.ForResumable(relay.Kind, relay.SenderId, payload, seq, room.IsSequenced);
         var delivered = Deliver(room, relay.Audience, frame, resumeFrame, seq);
         resumeFrame?.Release();
         frame.Release();

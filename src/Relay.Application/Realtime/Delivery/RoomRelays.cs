@@ -24,7 +24,15 @@ public sealed class RoomRelays(IRoomBackplane backplane, RoomDelivery delivery, 
         {
             if (!backplane.Sequence(room, relay, receipt))
             {
-                return false;
+                if (!backplane.IsShared)
+                {
+                    return false;
+                }
+
+                // The store is out: the relay still reaches this node's members, unnumbered (no `seq`, seq 0 in the
+                // binary header) and kept in no history; other nodes' members miss it (counted as a drop).
+                delivery.Relay(room, relay, 0);
+                stats.RecordDrop();
             }
         }
         else

@@ -73,9 +73,12 @@ public static class RelayFrames
     public static OutboundFrame For(FrameKind kind, int from, ReadOnlySpan<byte> payload, long seq = 0) =>
         kind == FrameKind.Text ? Message(from, payload, seq) : Binary(from, payload);
 
-    /// <summary>The frame resumable clients get when it differs from <see cref="For"/> (a sequenced binary relay); else null.</summary>
-    public static OutboundFrame? ForResumable(FrameKind kind, int from, ReadOnlySpan<byte> payload, long seq) =>
-        kind == FrameKind.Binary && seq > 0 ? SequencedBinary(from, seq, payload) : null;
+    /// <summary>
+    /// The frame resumable clients get when it differs from <see cref="For"/>: a binary relay in a sequenced room (with
+    /// seq 0 when it could not be numbered: delivered on one node during a store outage); else null.
+    /// </summary>
+    public static OutboundFrame? ForResumable(FrameKind kind, int from, ReadOnlySpan<byte> payload, long seq, bool sequencedRoom = true) =>
+        kind == FrameKind.Binary && (seq > 0 || sequencedRoom) ? SequencedBinary(from, seq, payload) : null;
 
     private static int Format(long value, Span<byte> into) =>
         Utf8Formatter.TryFormat(value, into, out var written)

@@ -54,7 +54,12 @@ internal sealed partial class RedisConnection(RedisOptions options, string nodeI
         _redis = await ConnectionMultiplexer.ConnectAsync(configuration);
         _redis.ConnectionFailed += (_, e) =>
         {
-            _healthy = false;
+            // The subscription connection failing costs the rooms' channels (repaired when it is back), not the store.
+            if (e.ConnectionType != ConnectionType.Subscription)
+            {
+                _healthy = false;
+            }
+
             if (Interlocked.Exchange(ref _failureLogged, 1) == 0)
             {
                 LogConnectionFailed(logger, e.EndPoint?.ToString() ?? "?", e.ConnectionType.ToString(), e.FailureType.ToString());

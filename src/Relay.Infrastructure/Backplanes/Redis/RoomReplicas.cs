@@ -405,6 +405,13 @@ internal sealed partial class RoomReplicas(
                     return;
                 }
 
+                if (room.IsSequenced && snapshot.Seq > room.Seq)
+                {
+                    // The history no longer held them: the room events in between never reach this node's members.
+                    stats.RecordLostRelays(snapshot.Seq - room.Seq);
+                    LogLostRelays(logger, replica.Id, "the history", snapshot.Seq - room.Seq);
+                }
+
                 Sink.Reconcile(room, snapshot, live: true);
                 replica.CheckedSeq = snapshot.Seq;
                 Finish(replica);
