@@ -6,17 +6,18 @@ using Relay.Application.Realtime.Kick;
 using Relay.Application.Realtime.Parsing;
 using Relay.Application.Realtime.Send;
 using Relay.Application.Realtime.TransferHost;
-using Relay.Domain.Sessions;
+using Relay.Application.Realtime;
+using Relay.Domain.Frames;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Validators;
 
 public sealed class RealtimeValidatorTests
 {
-    private static readonly Session Session = new TestClient().Session;
+    private static readonly ClientConnection Session = new TestClient().Client;
 
     private static ConnectCommand Connect(string? roomId = "room", string? secret = "secret", string? name = null) =>
-        new(Session, roomId, secret, name, MessageRef.None);
+        new(Session, roomId, secret, name, false, MessageRef.None);
 
     [Theory]
     [InlineData(null)]
@@ -147,6 +148,6 @@ public sealed class RealtimeValidatorTests
     [InlineData(LeaveReasons.Kicked, false)]
     public void Disconnect_reason_is_disconnected_or_timeout(string reason, bool valid)
     {
-        Assert.Equal(valid, new DisconnectValidator().Validate(new DisconnectCommand(Session, reason)).IsValid);
+        Assert.Equal(valid, new DisconnectValidator().Validate(new DisconnectCommand(Session, reason, MayResume: false)).IsValid);
     }
 }
