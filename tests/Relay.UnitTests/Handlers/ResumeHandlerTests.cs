@@ -162,4 +162,23 @@ public sealed class ResumeHandlerTests
         Assert.Empty(client.Frames);
         Assert.True(room.Find(2)!.IsAway);
     }
+
+    [Fact]
+    public async Task A_room_given_a_resume_window_after_it_was_created_lets_its_clients_come_back()
+    {
+        var room = _ctx.CreateRoom().Room;
+        var (change, _) = await _ctx.Manager.UpdateAsync(room.Id, null, null, null, 30, CancellationToken.None);
+        Assert.Equal(Relay.Application.Rooms.Membership.MemberChange.Done, change);
+        var host = _ctx.Joined(room, "host");
+        var (gone, token, seq) = JoinResumable(room, "gone");
+        await Drop(gone);
+        await Broadcast(host, "1");
+        var back = _ctx.NewClient();
+
+        var result = await Resume(back, room.Id, token, seq);
+
+        Assert.False(result.IsError, result.ErrorMessage);
+        Assert.Equal(["resumed", "message"], back.Types);
+        Assert.Equal(1, back.Frames[0].Json.GetProperty("missed").GetInt32());
+    }
 }
