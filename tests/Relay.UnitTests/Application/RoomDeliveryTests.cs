@@ -40,19 +40,6 @@ public sealed class RoomDeliveryTests
         return (room, connections);
     }
 
-    private static bool IsReleased(OutboundFrame frame)
-    {
-        try
-        {
-            _ = frame.Memory;
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            return true;
-        }
-    }
-
     [Fact]
     public void A_relay_queues_one_shared_frame_to_each_member_of_its_audience_and_counts_them()
     {
@@ -66,7 +53,7 @@ public sealed class RoomDeliveryTests
         var frames = new[] { c[0], c[2], c[3] }.Select(x => Assert.Single(x.Frames)).ToArray();
         Assert.All(frames, f => Assert.Same(frames[0].Frame, f.Frame));
         Assert.Equal("""{"type":"message","from":2,"data":[1]}""", frames[0].Text);
-        Assert.True(IsReleased(frames[0].Frame));
+        Assert.True(FrameState.IsReleased(frames[0].Frame));
         Assert.Null(room.History);
     }
 
@@ -151,12 +138,12 @@ public sealed class RoomDeliveryTests
         Assert.Empty(c[0].Frames);
         Assert.Same(frame, Assert.Single(c[1].Frames).Frame);
         Assert.Equal(kept + 1, room.History.Count);
-        Assert.False(IsReleased(frame));
+        Assert.False(FrameState.IsReleased(frame));
         Assert.Equal(0, _stats.Deliveries);
 
         var unnumbered = ServerFrames.HostChanged(1);
         _delivery.Publish(room, Audience.Everyone, unnumbered, 0);
-        Assert.True(IsReleased(unnumbered));
+        Assert.True(FrameState.IsReleased(unnumbered));
         Assert.Equal(kept + 1, room.History.Count);
     }
 
@@ -189,7 +176,7 @@ public sealed class RoomDeliveryTests
         Assert.False(RoomDelivery.Reply(null, orphan));
 
         Assert.Same(frame, Assert.Single(connection.Frames).Frame);
-        Assert.True(IsReleased(frame));
-        Assert.True(IsReleased(orphan));
+        Assert.True(FrameState.IsReleased(frame));
+        Assert.True(FrameState.IsReleased(orphan));
     }
 }

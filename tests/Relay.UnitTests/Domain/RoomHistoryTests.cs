@@ -12,19 +12,6 @@ public sealed class RoomHistoryTests
 
     private static OutboundFrame Frame(int length, byte fill = 1) => OutboundFrame.Wrap(Enumerable.Repeat(fill, length).ToArray(), FrameKind.Binary);
 
-    private static bool IsReleased(OutboundFrame frame)
-    {
-        try
-        {
-            _ = frame.Memory;
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            return true;
-        }
-    }
-
     /// <summary>Appends a frame as the delivery path does: the history takes its own reference, the creator releases its.</summary>
     private static OutboundFrame Append(RoomHistory history, long seq, OutboundFrame frame, DateTimeOffset? at = null, Audience? audience = null)
     {
@@ -40,7 +27,7 @@ public sealed class RoomHistoryTests
 
         var frame = Append(history, 1, Frame(4));
 
-        Assert.False(IsReleased(frame));
+        Assert.False(FrameState.IsReleased(frame));
         Assert.Equal(1, history.Count);
         Assert.Equal(4, history.Bytes);
         Assert.Equal(0, history.DroppedThrough);
@@ -56,7 +43,7 @@ public sealed class RoomHistoryTests
         Assert.Equal(3, history.Count);
         Assert.Equal(6, history.Bytes);
         Assert.Equal(2, history.DroppedThrough);
-        Assert.Equal([true, true, false, false, false], frames.Select(IsReleased));
+        Assert.Equal([true, true, false, false, false], frames.Select(FrameState.IsReleased));
     }
 
     [Fact]
@@ -69,7 +56,7 @@ public sealed class RoomHistoryTests
         Assert.Equal(2, history.Count);
         Assert.Equal(8, history.Bytes);
         Assert.Equal(1, history.DroppedThrough);
-        Assert.True(IsReleased(frames[0]));
+        Assert.True(FrameState.IsReleased(frames[0]));
     }
 
     [Fact]
@@ -83,8 +70,8 @@ public sealed class RoomHistoryTests
 
         Assert.Equal(2, history.Count);
         Assert.Equal(1, history.DroppedThrough);
-        Assert.True(IsReleased(old));
-        Assert.False(IsReleased(recent));
+        Assert.True(FrameState.IsReleased(old));
+        Assert.False(FrameState.IsReleased(recent));
     }
 
     [Fact]
@@ -151,8 +138,8 @@ public sealed class RoomHistoryTests
 
         Assert.Equal(0, history.Count);
         Assert.Equal(0, history.Bytes);
-        Assert.False(IsReleased(kept));
+        Assert.False(FrameState.IsReleased(kept));
         collected[0].Release();
-        Assert.True(IsReleased(kept));
+        Assert.True(FrameState.IsReleased(kept));
     }
 }
