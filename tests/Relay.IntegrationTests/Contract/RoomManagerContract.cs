@@ -123,8 +123,9 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         string protocol = "mesh",
         HostAssignment hostAssignment = HostAssignment.First,
         int maxClients = 8,
-        string metadata = "{}") =>
-        new(id, secret, Protocols.Get(protocol), hostAssignment, maxClients, RoomMetadata.FromJson(metadata));
+        string metadata = "{}",
+        int resumeWindowSeconds = 0) =>
+        new(id, secret, Protocols.Get(protocol), hostAssignment, maxClients, RoomMetadata.FromJson(metadata), resumeWindowSeconds);
 
     protected async Task<CreatedRoom> CreateAsync(RoomSpec spec, View? via = null)
     {
@@ -468,6 +469,44 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         {
             Assert.Equal(2, (await view.GetTotalsAsync(Ct)).Clients);
             Assert.Equal(1, (await FindAsync(view, mesh.Room.Id)).ClientCount);
+        }
+    }
+
+    [Fact]
+    public async Task Sequenced_relays_carry_their_payloads_as_handed_over_even_when_the_callers_reuse_their_buffers_at_once()
+    {
+        // A relay's payload is a slice of the receive buffer, which is reused as soon as the handler returns.
+        const int Senders = 4;
+        const int PerSender = 200;
+        var created = await CreateAsync(Spec(resumeWindowSeconds: 30));
+        await using var client = await Server.ConnectClientAsync();
+        await client.JoinAsync(created.Room.Id, created.Secret, "reader");
+        var room = await Manager.Membership.AcquireAsync(created.Room.Id, Ct);
+        Assert.NotNull(room);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, Senders).Select(sender => Task.Run(() =>
+            {
+                var buffer = new byte[64];
+                for (var n = 0; n < PerSender; n++)
+                {
+                    var length = System.Text.Encoding.UTF8.GetBytes($"{{\"s\":{sender},\"n\":{n}}}", buffer);
+                    Assert.True(Manager.Backplane.Sequence(room, new RelayMessage(Relay.Domain.Frames.FrameKind.Text, 0, buffer.AsMemory(0, length), Audience.Everyone)));
+                    buffer.AsSpan().Fill((byte)' ');
+                }
+            }))).WaitAsync(Timeout);
+
+            var next = new int[Senders];
+            for (var i = 0; i < Senders * PerSender; i++)
+            {
+                var data = (await client.ExpectAsync("message")).GetProperty("data");
+                var sender = data.GetProperty("s").GetInt32();
+                Assert.Equal(next[sender]++, data.GetProperty("n").GetInt32());
+            }
+        }
+        finally
+        {
+            Manager.Backplane.Release(room);
         }
     }
 }

@@ -99,7 +99,11 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
         return answer with { History = history };
     }
 
-    /// <summary>Numbers, keeps and publishes a relay of a sequenced room, without waiting for the answer.</summary>
+    /// <summary>
+    /// Numbers, keeps and publishes a relay of a sequenced room, without waiting for the answer. The payload is copied:
+    /// it is a slice of the caller's receive buffer, and a fire-and-forget call may be written after the caller has
+    /// reused it (a <see cref="RedisValue"/> made from memory keeps a reference, not the bytes).
+    /// </summary>
     public bool TrySequence(Room room, in RelayMessage relay)
     {
         var roomId = room.Id;
@@ -107,7 +111,7 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
         [
             keys.Room(roomId).ToString(), keys.Members(roomId).ToString(), keys.Channel(roomId).ToString(), keys.History(roomId).ToString(),
             RoomEventCodec.KindChar(relay.Kind).ToString(), relay.SenderId, RoomEventCodec.AudienceSpec(relay.Audience, relay.ToHost),
-            relay.Payload, resume.HistoryMessages, resume.HistoryBytes, WindowMs(room.ResumeWindowSeconds),
+            relay.Payload.ToArray(), resume.HistoryMessages, resume.HistoryBytes, WindowMs(room.ResumeWindowSeconds),
         ]);
     }
 
