@@ -7,7 +7,7 @@ using Relay.Application.Realtime.Leave;
 using Relay.Application.Realtime.Parsing;
 using Relay.Application.Realtime.TransferHost;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Races;
@@ -39,21 +39,21 @@ public sealed class RealtimeRaceTests
         for (var i = 0; i < Iterations; i++)
         {
             var ctx = new RealtimeContext();
-            var handler = new ConnectHandler(ctx.Manager);
+            var handler = new ConnectHandler(ctx.Membership);
             var room = ctx.CreateRoom(maxClients: 2).Room;
-            var member = Rooms.Join(room);
-            var a = new TestClient();
-            var b = new TestClient();
+            var member = ctx.Joined(room);
+            var a = ctx.NewClient();
+            var b = ctx.NewClient();
 
             var results = await Concurrently.RunAsync(
-                () => handler.Handle(new ConnectCommand(a.Session, room.Id, Rooms.Secret, "a", MessageRef.None), CancellationToken.None),
-                () => handler.Handle(new ConnectCommand(b.Session, room.Id, Rooms.Secret, "b", MessageRef.None), CancellationToken.None));
+                () => handler.Handle(new ConnectCommand(a.Client, room.Id, Rooms.Secret, "a", false, MessageRef.None), CancellationToken.None),
+                () => handler.Handle(new ConnectCommand(b.Client, room.Id, Rooms.Secret, "b", false, MessageRef.None), CancellationToken.None));
 
             Assert.Single(results, r => !r.IsError);
             Assert.Single(results, r => r.ErrorCode == ErrorCodes.RoomFull);
             Assert.Equal(2, room.ClientCount);
-            var (winner, loser) = a.Session.Room is null ? (b, a) : (a, b);
-            Assert.Null(loser.Session.Room);
+            var (winner, loser) = a.Session is null ? (b, a) : (a, b);
+            Assert.Null(loser.Session);
             Assert.Empty(loser.Frames);
             Assert.Equal(["connected"], winner.Types);
             Assert.Equal(winner.ClientId, member.Single("client_joined").GetProperty("clientId").GetInt32());
@@ -71,21 +71,21 @@ public sealed class RealtimeRaceTests
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
             var c = ctx.Seat(room, 4);
-            var leave = new LeaveHandler(ctx.Manager);
-            var broadcast = new BroadcastHandler(ctx.Manager, ctx.Stats);
+            var leave = new LeaveHandler(ctx.Membership);
+            var broadcast = new BroadcastHandler(ctx.Relays);
             var payload = Encoding.UTF8.GetBytes("{\"n\":" + i + "}");
 
             var results = await Concurrently.RunAsync(
-                () => leave.Handle(new LeaveCommand(c[0].Session, MessageRef.None), CancellationToken.None),
-                () => broadcast.Handle(new BroadcastCommand(c[1].Session, payload, FrameKind.Text), CancellationToken.None),
-                () => broadcast.Handle(new BroadcastCommand(c[2].Session, payload, FrameKind.Text), CancellationToken.None),
-                () => broadcast.Handle(new BroadcastCommand(c[0].Session, payload, FrameKind.Text), CancellationToken.None));
+                () => leave.Handle(new LeaveCommand(c[0].Client, MessageRef.None), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[1].Client, payload, FrameKind.Text), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[2].Client, payload, FrameKind.Text), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[0].Client, payload, FrameKind.Text), CancellationToken.None));
 
             Assert.False(results[0].IsError);
             Assert.All(results.Skip(1), r => Assert.True(!r.IsError || r.ErrorCode == ErrorCodes.NotConnected, r.ErrorCode));
             AssertEveryFrameReleased(c);
             AssertHostIsAMember(room);
-            Assert.Null(c[0].Session.Room);
+            Assert.Null(c[0].Session);
             if (protocol == "host")
             {
                 Assert.True(room.IsClosed);
@@ -110,18 +110,18 @@ public sealed class RealtimeRaceTests
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
             var c = ctx.Seat(room, 3);
-            var transfer = new TransferHostHandler(ctx.Manager);
-            var leave = new LeaveHandler(ctx.Manager);
+            var transfer = new TransferHostHandler(ctx.Membership);
+            var leave = new LeaveHandler(ctx.Membership);
 
             var results = await Concurrently.RunAsync(
-                () => transfer.Handle(new TransferHostCommand(c[0].Session, 2), CancellationToken.None),
-                () => leave.Handle(new LeaveCommand(c[1].Session, MessageRef.None), CancellationToken.None));
+                () => transfer.Handle(new TransferHostCommand(c[0].Client, 2), CancellationToken.None),
+                () => leave.Handle(new LeaveCommand(c[1].Client, MessageRef.None), CancellationToken.None));
 
             var transferResult = results[0];
             Assert.False(results[1].IsError);
             Assert.True(!transferResult.IsError || transferResult.ErrorCode == ErrorCodes.UnknownClient, transferResult.ErrorCode);
             AssertHostIsAMember(room);
-            Assert.Null(c[1].Session.Room);
+            Assert.Null(c[1].Session);
 
             var hostChanges = c[0].Frames.Where(f => f.Kind == FrameKind.Text && f.Type == "host_changed")
                 .Select(f => f.Json.GetProperty("hostId").GetInt32()).ToArray();
@@ -159,12 +159,12 @@ public sealed class RealtimeRaceTests
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom().Room;
             var c = ctx.Seat(room, 3);
-            var kick = new KickHandler(ctx.Manager);
-            var leave = new LeaveHandler(ctx.Manager);
+            var kick = new KickHandler(ctx.Membership);
+            var leave = new LeaveHandler(ctx.Membership);
 
             var results = await Concurrently.RunAsync(
-                () => kick.Handle(new KickCommand(c[0].Session, 2, null), CancellationToken.None),
-                () => leave.Handle(new LeaveCommand(c[1].Session, MessageRef.None), CancellationToken.None));
+                () => kick.Handle(new KickCommand(c[0].Client, 2, null), CancellationToken.None),
+                () => leave.Handle(new LeaveCommand(c[1].Client, MessageRef.None), CancellationToken.None));
 
             var (kicked, left) = (results[0], results[1]);
             Assert.True(kicked.IsError != left.IsError, $"kick: {kicked.ErrorCode}, leave: {left.ErrorCode}");
@@ -180,10 +180,10 @@ public sealed class RealtimeRaceTests
     public async Task Concurrent_connects_and_leaves_keep_ids_unique_and_seats_bounded()
     {
         var ctx = new RealtimeContext();
-        var handler = new ConnectHandler(ctx.Manager);
-        var leave = new LeaveHandler(ctx.Manager);
+        var handler = new ConnectHandler(ctx.Membership);
+        var leave = new LeaveHandler(ctx.Membership);
         var room = ctx.CreateRoom(maxClients: 4).Room;
-        var clients = Enumerable.Range(0, 8).Select(_ => new TestClient()).ToArray();
+        var clients = Enumerable.Range(0, 8).Select(_ => ctx.NewClient()).ToArray();
         var ids = new System.Collections.Concurrent.ConcurrentBag<int>();
 
         await Concurrently.RunAsync(clients.Length, async index =>
@@ -191,12 +191,12 @@ public sealed class RealtimeRaceTests
             var client = clients[index];
             for (var n = 0; n < 100; n++)
             {
-                var result = await handler.Handle(new ConnectCommand(client.Session, room.Id, Rooms.Secret, null, MessageRef.None), CancellationToken.None);
+                var result = await handler.Handle(new ConnectCommand(client.Client, room.Id, Rooms.Secret, null, false, MessageRef.None), CancellationToken.None);
                 if (!result.IsError)
                 {
-                    ids.Add(client.Session.ClientId);
+                    ids.Add(client.ClientId);
                     Assert.True(room.ClientCount <= 4);
-                    await leave.Handle(new LeaveCommand(client.Session, MessageRef.None), CancellationToken.None);
+                    await leave.Handle(new LeaveCommand(client.Client, MessageRef.None), CancellationToken.None);
                 }
                 else
                 {

@@ -110,6 +110,12 @@ public sealed class InMemoryBackplane(IOptions<RelayOptions> options) : IRoomBac
 
             var seq = room.Seq + 1;
             Sink.Apply(room, roomEvent, seq);
+            if (room.IsSequenced)
+            {
+                // A room given a resume window after it was created keeps its history from now on.
+                room.KeepHistory(_resume.HistoryMessages, _resume.HistoryBytes);
+            }
+
             if (room.IsClosed)
             {
                 Unregister(room);

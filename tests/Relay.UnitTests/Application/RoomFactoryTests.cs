@@ -1,10 +1,9 @@
 using System.Text.RegularExpressions;
-using Relay.Application.Abstractions;
+using Relay.Application.Rooms;
 using Relay.Domain.Rooms;
-using Relay.Infrastructure.Rooms;
 using Relay.UnitTests.TestSupport;
 
-namespace Relay.UnitTests.Infrastructure;
+namespace Relay.UnitTests.Application;
 
 public sealed partial class RoomFactoryTests
 {
@@ -72,5 +71,29 @@ public sealed partial class RoomFactoryTests
 
         Assert.Equal(expectedLength, token.Length);
         Assert.Matches(Base64Url(), token);
+    }
+
+    [Fact]
+    public void Each_room_gets_its_own_epoch_even_with_the_same_id()
+    {
+        var factory = new RoomFactory(_time);
+
+        var first = factory.Create(Spec("same")).Room;
+        var again = factory.Create(Spec("same")).Room;
+
+        Assert.Matches(Base64Url(), first.Epoch);
+        Assert.Equal(12, first.Epoch.Length);
+        Assert.NotEqual(first.Epoch, again.Epoch);
+    }
+
+    [Fact]
+    public void Creation_times_are_kept_to_the_millisecond_and_the_resume_window_is_the_spec_s()
+    {
+        _time.Advance(TimeSpan.FromTicks(12_345));
+        var room = new RoomFactory(_time).Create(Spec() with { ResumeWindowSeconds = 45 }).Room;
+
+        Assert.Equal(ManualTimeProvider.Epoch.AddMilliseconds(1), room.CreatedAt);
+        Assert.Equal(45, room.ResumeWindowSeconds);
+        Assert.True(room.IsSequenced);
     }
 }

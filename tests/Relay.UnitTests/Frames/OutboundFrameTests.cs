@@ -1,7 +1,7 @@
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 using Relay.UnitTests.TestSupport;
 
-namespace Relay.UnitTests.Sessions;
+namespace Relay.UnitTests.Frames;
 
 public sealed class OutboundFrameTests
 {
@@ -90,5 +90,35 @@ public sealed class OutboundFrameTests
         Assert.Equal(16, frame.Memory.Length);
         frame.Release();
         Assert.Throws<ObjectDisposedException>(() => frame.Memory);
+    }
+
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(125, 2)]
+    [InlineData(126, 4)]
+    [InlineData(65535, 4)]
+    [InlineData(65536, 10)]
+    public void WireMemory_is_one_final_unmasked_websocket_frame_with_the_shortest_length_header(int length, int header)
+    {
+        var payload = new byte[length];
+        Random.Shared.NextBytes(payload);
+        var text = OutboundFrame.Wrap(payload, FrameKind.Text);
+        var binary = OutboundFrame.Wrap(payload, FrameKind.Binary);
+
+        var wire = text.WireMemory.ToArray();
+
+        Assert.Equal(header + length, text.WireLength);
+        Assert.Equal(header + length, wire.Length);
+        Assert.Equal(0x81, wire[0]);
+        Assert.Equal(0x82, binary.WireMemory.Span[0]);
+        var declared = header switch
+        {
+            2 => wire[1],
+            4 => (wire[2] << 8) | wire[3],
+            _ => (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(wire.AsSpan(2)),
+        };
+        Assert.Equal(header switch { 2 => length, 4 => 126, _ => 127 }, wire[1]);
+        Assert.Equal(length, declared);
+        Assert.Equal(payload, wire[header..]);
     }
 }
