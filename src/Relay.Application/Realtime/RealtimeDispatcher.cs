@@ -98,9 +98,9 @@ public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOption
         m.Type switch
         {
             ClientMessageType.Broadcast when !m.HasData => Missing("data"),
-            ClientMessageType.Broadcast => sender.Send(new BroadcastCommand(session, m.Data, FrameKind.Text, m.Ref), ct),
+            ClientMessageType.Broadcast => sender.Send(new BroadcastCommand(session, m.Data, FrameKind.Text), ct),
             ClientMessageType.Send when !m.HasData => Missing("data"),
-            ClientMessageType.Send => sender.Send(new SendCommand(session, m.To, m.Data, FrameKind.Text, m.Ref), ct),
+            ClientMessageType.Send => sender.Send(new SendCommand(session, m.To, m.Data, FrameKind.Text), ct),
             ClientMessageType.Connect => sender.Send(new ConnectCommand(session, m.RoomId, m.Secret, m.Name, m.Resume, m.Ref), ct),
             ClientMessageType.Resume => sender.Send(new ResumeCommand(session, m.RoomId, m.Token, m.Seq, m.Ref), ct),
             ClientMessageType.Leave => sender.Send(new LeaveCommand(session, m.Ref), ct),

@@ -27,11 +27,15 @@ internal sealed class ChaosRoom : IAsyncDisposable
     /// <summary>The client ids of <see cref="Members"/>, sorted.</summary>
     public IReadOnlyList<int> ExpectedIds => [.. _members.Select(m => m.ClientId).Order()];
 
-    public static async Task<ChaosRoom> CreateAsync(NodeProcess via, string protocol = "mesh", int maxClients = 64)
+    /// <summary>Creates a room through <paramref name="via"/> (<paramref name="resumeWindowSeconds"/> null: the server default, resume on).</summary>
+    public static async Task<ChaosRoom> CreateAsync(NodeProcess via, string protocol = "mesh", int maxClients = 64, int? resumeWindowSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(via);
         via.ThrowIfExited();
-        return new ChaosRoom(await via.Api.CreateRoomAsync(JsonSerializer.Serialize(new { protocol, maxClients })));
+        var body = resumeWindowSeconds is { } window
+            ? JsonSerializer.Serialize(new { protocol, maxClients, resumeWindowSeconds = window })
+            : JsonSerializer.Serialize(new { protocol, maxClients });
+        return new ChaosRoom(await via.Api.CreateRoomAsync(body));
     }
 
     /// <summary>Opens a client on <paramref name="node"/> without joining; disposed with the room.</summary>

@@ -25,7 +25,9 @@ public sealed class LocalRoomTests(ITestOutputHelper output)
         var promises = new PromiseLog(output);
         await using var cluster = await ChaosCluster.StartAsync(output, 2);
         var (home, other) = (cluster[0], cluster[1]);
-        await using var room = await ChaosRoom.CreateAsync(home);
+        // Resume off: a sequenced room's relays always take their number from Redis (its shared sequence and history),
+        // so only a room without resume can keep a one-node room's relays off Redis.
+        await using var room = await ChaosRoom.CreateAsync(home, resumeWindowSeconds: 0);
         var (sender, first, second) = (await room.JoinAsync(home), await room.JoinAsync(home), await room.JoinAsync(home));
 
         var before = await PublishesAsync(cluster.Redis);

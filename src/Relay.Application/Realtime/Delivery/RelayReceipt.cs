@@ -1,22 +1,18 @@
 using Relay.Application.Abstractions;
-using Relay.Application.Common;
-using Relay.Application.Realtime.Frames;
-using Relay.Application.Realtime.Parsing;
+using Relay.Domain.Rooms;
 
 namespace Relay.Application.Realtime.Delivery;
 
-/// <summary>A client's relay that the store refused after the handler returned: the client gets `unavailable` with the message's `ref`.</summary>
-internal sealed class RelayReceipt(ClientConnection client, MessageRef messageRef, RelayStats stats) : IRelayReceipt
+/// <summary>
+/// A client's relay that the store did not take in time (a stall: it will not be numbered later either, its deadline
+/// has passed): like any relay of a sequenced room while the store is out, it still reaches this node's members,
+/// unnumbered.
+/// </summary>
+internal sealed class RelayReceipt(Room room, RoomDelivery delivery) : IRelayReceipt
 {
-    private readonly MessageRef _ref = new(messageRef.RawJson.ToArray());
-
     public void Taken()
     {
     }
 
-    public void Refused()
-    {
-        stats.RecordError(ErrorCodes.Unavailable);
-        client.Reply(ServerFrames.Error(ErrorCodes.Unavailable, "the room service is unavailable: the message was not relayed", _ref));
-    }
+    public void Refused(in RelayMessage relay) => delivery.Relay(room, relay, 0);
 }

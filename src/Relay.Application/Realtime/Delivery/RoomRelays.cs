@@ -50,13 +50,13 @@ public sealed class RoomRelays(IRoomBackplane backplane, RoomDelivery delivery, 
 
     /// <summary>
     /// The receipt for a client's relay in <paramref name="room"/>: only where the store numbers relays after the
-    /// handler returns (a sequenced room of a cluster); it answers `unavailable` (echoing <paramref name="messageRef"/>) if
-    /// the relay was refused. Null elsewhere: nothing is allocated on a single node or in an unsequenced room.
+    /// handler returns (a sequenced room of a cluster); a relay it refused (a stall) still reaches this node's members,
+    /// unnumbered. Null elsewhere: nothing is allocated on a single node or in an unsequenced room.
     /// </summary>
-    public IRelayReceipt? ReceiptFor(Room room, ClientConnection client, Parsing.MessageRef messageRef)
+    public IRelayReceipt? ReceiptFor(Room room)
     {
         ArgumentNullException.ThrowIfNull(room);
-        return room.IsSequenced && backplane.IsShared ? new RelayReceipt(client, messageRef, stats) : null;
+        return room.IsSequenced && backplane.IsShared ? new RelayReceipt(room, delivery) : null;
     }
 
     /// <summary>

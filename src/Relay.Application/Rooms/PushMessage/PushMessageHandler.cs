@@ -54,6 +54,6 @@ public sealed class PushMessageHandler(RoomMembership membership, IRoomBackplane
 
         public void Taken() => Outcome.TrySetResult(true);
 
-        public void Refused() => Outcome.TrySetResult(false);
+        public void Refused(in RelayMessage relay) => Outcome.TrySetResult(false);
     }
 }

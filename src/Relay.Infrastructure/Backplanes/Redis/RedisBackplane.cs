@@ -125,7 +125,7 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
             return await CommitReadOnlyAsync(room, roomEvent, version);
         }
 
-        if (!await replica.CommitLock.WaitAsync(_redis.Budget, cancellationToken))
+        if (!await replica.CommitLock.WaitAsync(_redis.Budget * 2, cancellationToken))
         {
             return CommitResult.Unavailable;
         }
@@ -182,7 +182,7 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(room);
         ArgumentNullException.ThrowIfNull(back);
         var replica = _replicas.Of(room);
-        if (replica is null || !await replica.CommitLock.WaitAsync(_redis.Budget, cancellationToken))
+        if (replica is null || !await replica.CommitLock.WaitAsync(_redis.Budget * 2, cancellationToken))
         {
             return new ResumeCommit(ResumeCommitStatus.Unavailable, null);
         }
@@ -256,16 +256,17 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
         }
 
         // The payload is a slice of the sender's receive buffer: copied, since the script is written later.
-        var sequenced = _store.SequenceAsync(room, relay with { Payload = relay.Payload.ToArray() });
+        var copy = relay with { Payload = relay.Payload.ToArray() };
+        var sequenced = _store.SequenceAsync(room, copy);
         if (receipt is not null || !sequenced.IsCompleted)
         {
-            _ = ReportAsync(sequenced, receipt);
+            _ = ReportAsync(sequenced, copy, receipt);
         }
 
         return true;
     }
 
-    private async Task ReportAsync(Task<long> sequenced, IRelayReceipt? receipt)
+    private async Task ReportAsync(Task<long> sequenced, RelayMessage relay, IRelayReceipt? receipt)
     {
         long seq;
         try
@@ -280,7 +281,7 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
         if (seq == RoomStore.DeadlinePassedSeq)
         {
             _stats.RecordDrop();
-            receipt?.Refused();
+            receipt?.Refused(relay);
         }
         else
         {
@@ -322,13 +323,17 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
         }
     }
 
-    /// <summary>Waits (within the budget) for the copy to apply what Redis has; reloads it when the events do not come.</summary>
+    /// <summary>
+    /// Waits for the copy to apply what Redis has. The channel brings an event in milliseconds; when it has not come
+    /// soon, it was lost (a dropped subscription): the copy reloads (from the history in a sequenced room, as if live)
+    /// and the wait goes on within the budget.
+    /// </summary>
     private async Task CatchUpAsync(Replica replica, long seq, long version)
     {
         var caughtUp = _replicas.WaitForAsync(replica, seq, version);
         try
         {
-            await caughtUp.WaitAsync(_redis.Budget);
+            await caughtUp.WaitAsync(ChannelPatience);
         }
         catch (TimeoutException)
         {
@@ -343,6 +348,9 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>How long a committed event may take to come back on the channel before it is taken for lost.</summary>
+    private static readonly TimeSpan ChannelPatience = TimeSpan.FromMilliseconds(300);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cluster node {NodeId} on Redis (prefix {Prefix}), ready: {Ready}")]
     private static partial void LogStarted(ILogger logger, string nodeId, string prefix, bool ready);
