@@ -45,6 +45,12 @@ public sealed partial class ClientConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// The outcome of the last relay of this connection that the store numbers on its own time (set and read only by
+    /// the connection's handlers, one message at a time): the next one is acted on after it.
+    /// </summary>
+    internal Task LastRelayOutcome { get; set; } = Task.CompletedTask;
+
     /// <summary>Queues a reply or an error to this connection; releases the caller's reference.</summary>
     public bool Reply(OutboundFrame frame) => RoomDelivery.Reply(Connection, frame);
 

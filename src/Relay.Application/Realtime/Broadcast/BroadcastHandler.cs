@@ -20,7 +20,7 @@ public sealed class BroadcastHandler(RoomRelays relays) : ICommandHandler<Broadc
         }
 
         var relay = RoomRelays.Broadcast(sender, command.Kind, command.Payload);
-        var taken = relays.Relay(sender.Room, relay, relays.ReceiptFor(sender.Room));
+        var taken = relays.Relay(sender.Room, relay, relays.ReceiptFor(sender.Room, command.Client));
         return ValueTask.FromResult(taken ? RealtimeResult.Ok : RealtimeResults.Unavailable);
     }
 }

@@ -53,10 +53,18 @@ public sealed class RoomRelays(IRoomBackplane backplane, RoomDelivery delivery, 
     /// handler returns (a sequenced room of a cluster); a relay it refused (a stall) still reaches this node's members,
     /// unnumbered. Null elsewhere: nothing is allocated on a single node or in an unsequenced room.
     /// </summary>
-    public IRelayReceipt? ReceiptFor(Room room)
+    public IRelayReceipt? ReceiptFor(Room room, ClientConnection client)
     {
         ArgumentNullException.ThrowIfNull(room);
-        return room.IsSequenced && backplane.IsShared ? new RelayReceipt(room, delivery) : null;
+        ArgumentNullException.ThrowIfNull(client);
+        if (!room.IsSequenced || !backplane.IsShared)
+        {
+            return null;
+        }
+
+        var receipt = new RelayReceipt(room, delivery, client.LastRelayOutcome);
+        client.LastRelayOutcome = receipt.Done;
+        return receipt;
     }
 
     /// <summary>

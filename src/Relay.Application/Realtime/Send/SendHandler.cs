@@ -44,6 +44,6 @@ public sealed class SendHandler(RoomRelays relays) : ICommandHandler<SendCommand
         }
 
         var relay = new RelayMessage(command.Kind, sender.ClientId, command.Payload, Audience.Listed(to));
-        return relays.Relay(room, relay, relays.ReceiptFor(room)) ? RealtimeResult.Ok : RealtimeResults.Unavailable;
+        return relays.Relay(room, relay, relays.ReceiptFor(room, command.Client)) ? RealtimeResult.Ok : RealtimeResults.Unavailable;
     }
 }
