@@ -119,10 +119,10 @@ public sealed class RoomManager(
 
     private async ValueTask<(MemberChange Change, Room? Room)> WithRoomAsync(string id, Func<Room, ValueTask<(MemberChange, Room?)>> change, CancellationToken cancellationToken)
     {
-        var room = await membership.AcquireAsync(id, cancellationToken);
+        var (room, unavailable) = await membership.AcquireAsync(id, cancellationToken);
         if (room is null)
         {
-            return (backplane.IsAvailable ? MemberChange.RoomNotFound : MemberChange.Unavailable, null);
+            return (unavailable ? MemberChange.Unavailable : MemberChange.RoomNotFound, null);
         }
 
         try

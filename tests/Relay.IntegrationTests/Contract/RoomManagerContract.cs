@@ -94,10 +94,10 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         /// <summary>Closes the room through this view's membership (acquiring its copy of the room, as a change does).</summary>
         public async ValueTask<MemberChange> CloseAsync(string id, string reason, string? message, CancellationToken ct)
         {
-            var room = await Membership.AcquireAsync(id, ct);
+            var (room, unavailable) = await Membership.AcquireAsync(id, ct);
             if (room is null)
             {
-                return MemberChange.RoomNotFound;
+                return unavailable ? MemberChange.Unavailable : MemberChange.RoomNotFound;
             }
 
             try
@@ -481,7 +481,7 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         var created = await CreateAsync(Spec(resumeWindowSeconds: 30));
         await using var client = await Server.ConnectClientAsync();
         await client.JoinAsync(created.Room.Id, created.Secret, "reader");
-        var room = await Manager.Membership.AcquireAsync(created.Room.Id, Ct);
+        var (room, _) = await Manager.Membership.AcquireAsync(created.Room.Id, Ct);
         Assert.NotNull(room);
         try
         {

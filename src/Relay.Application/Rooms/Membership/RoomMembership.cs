@@ -46,10 +46,10 @@ public sealed partial class RoomMembership(
             return JoinOutcome.AlreadyInRoom;
         }
 
-        var room = await AcquireAsync(request.RoomId, cancellationToken);
+        var (room, unavailable) = await AcquireAsync(request.RoomId, cancellationToken);
         if (room is null)
         {
-            return backplane.IsAvailable ? JoinOutcome.RoomNotFound : JoinOutcome.Unavailable;
+            return unavailable ? JoinOutcome.Unavailable : JoinOutcome.RoomNotFound;
         }
 
         try
@@ -108,10 +108,10 @@ public sealed partial class RoomMembership(
             return Counted(ResumeOutcome.AlreadyInRoom);
         }
 
-        var room = await AcquireAsync(request.RoomId, cancellationToken);
+        var (room, unavailable) = await AcquireAsync(request.RoomId, cancellationToken);
         if (room is null)
         {
-            return Counted(backplane.IsAvailable ? ResumeOutcome.RoomNotFound : ResumeOutcome.Unavailable);
+            return Counted(unavailable ? ResumeOutcome.Unavailable : ResumeOutcome.RoomNotFound);
         }
 
         try
@@ -354,19 +354,19 @@ public sealed partial class RoomMembership(
     }
 
     /// <summary>
-    /// The room's copy for a change: <see cref="IRoomBackplane.AcquireAsync"/>, with an unreachable store read as
-    /// "none" (the callers answer `unavailable` when the backplane is not available).
+    /// The room's copy for a change (<see cref="IRoomBackplane.AcquireAsync"/>): null with <c>Unavailable</c> false
+    /// when there is no such room, null with <c>Unavailable</c> true when the store could not be reached in time.
     /// </summary>
-    public async ValueTask<Room?> AcquireAsync(string roomId, CancellationToken cancellationToken)
+    public async ValueTask<(Room? Room, bool Unavailable)> AcquireAsync(string roomId, CancellationToken cancellationToken)
     {
         try
         {
-            return await backplane.AcquireAsync(roomId, cancellationToken);
+            return (await backplane.AcquireAsync(roomId, cancellationToken), false);
         }
         catch (RoomStoreUnavailableException e)
         {
             LogStoreUnavailable(logger, "acquire", e.Message);
-            return null;
+            return (null, true);
         }
     }
 

@@ -21,12 +21,12 @@ public sealed class PushMessageHandler(RoomMembership membership, IRoomBackplane
     public async ValueTask<Result<PushMessageResult>> Handle(PushMessageCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var room = await membership.AcquireAsync(command.Id, cancellationToken);
+        var (room, unavailable) = await membership.AcquireAsync(command.Id, cancellationToken);
         if (room is null)
         {
-            return backplane.IsAvailable
-                ? Result<PushMessageResult>.NotFound($"No room with id '{command.Id}'.")
-                : Result<PushMessageResult>.Unavailable("The room store is unavailable: try again shortly.");
+            return unavailable
+                ? Result<PushMessageResult>.Unavailable("The room store is unavailable: try again shortly.")
+                : Result<PushMessageResult>.NotFound($"No room with id '{command.Id}'.");
         }
 
         try
