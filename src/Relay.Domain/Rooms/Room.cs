@@ -18,6 +18,7 @@ public sealed class Room
     private int _lastClientId;
     private int _hostId;
     private int _remoteMembers;
+    private int _resumableMembers;
     private long _seq;
     private volatile bool _closed;
 
@@ -94,6 +95,9 @@ public sealed class Room
 
     /// <summary>Members, away ones included (they hold their seats).</summary>
     public int ClientCount => Volatile.Read(ref _members).Length;
+
+    /// <summary>True while some member joined with `resume: true` (only then does the room's history need to be kept).</summary>
+    public bool HasResumableMembers => Volatile.Read(ref _resumableMembers) > 0;
 
     /// <summary>True while some member is connected to another node (a relay must be passed on).</summary>
     public bool HasRemoteMembers => Volatile.Read(ref _remoteMembers) > 0;
@@ -581,6 +585,7 @@ public sealed class Room
             Volatile.Write(ref _members, []);
             Volatile.Write(ref _hostId, 0);
             Volatile.Write(ref _remoteMembers, 0);
+            Volatile.Write(ref _resumableMembers, 0);
             var detached = new (Session, IConnection?)[members.Length];
             for (var i = 0; i < members.Length; i++)
             {
@@ -597,6 +602,15 @@ public sealed class Room
         lock (_gate)
         {
             History ??= new RoomHistory(maxMessages, maxBytes);
+        }
+    }
+
+    /// <summary>Lets go of history entries older than the window (a room that went quiet keeps nothing it no longer needs).</summary>
+    public void ExpireHistory(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            History?.Expire(now, TimeSpan.FromSeconds(ResumeWindowSeconds));
         }
     }
 
@@ -767,6 +781,11 @@ public sealed class Room
         {
             Volatile.Write(ref _remoteMembers, _remoteMembers + 1);
         }
+
+        if (session.Resumable)
+        {
+            Volatile.Write(ref _resumableMembers, _resumableMembers + 1);
+        }
     }
 
     private IConnection? Remove(Session member, DateTimeOffset now)
@@ -780,6 +799,11 @@ public sealed class Room
         if (member.IsRemote)
         {
             Volatile.Write(ref _remoteMembers, _remoteMembers - 1);
+        }
+
+        if (member.Resumable)
+        {
+            Volatile.Write(ref _resumableMembers, _resumableMembers - 1);
         }
 
         if (_hostId == member.ClientId)

@@ -56,6 +56,15 @@ public sealed class RoomHistory(int maxMessages, long maxBytes)
         return true;
     }
 
+    /// <summary>Lets go of what is older than <paramref name="window"/>.</summary>
+    public void Expire(DateTimeOffset now, TimeSpan window)
+    {
+        while (_entries.Count > 0 && _entries.Peek().At < now - window)
+        {
+            Drop();
+        }
+    }
+
     /// <summary>Lets go of everything (the room closed).</summary>
     public void Clear()
     {

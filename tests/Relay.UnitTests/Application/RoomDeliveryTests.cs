@@ -127,7 +127,7 @@ public sealed class RoomDeliveryTests
     [Fact]
     public void Publish_delivers_an_event_frame_to_its_audience_keeps_it_when_numbered_and_releases_the_caller_s_reference()
     {
-        var (room, c) = RoomOf(3, resumeWindowSeconds: 30);
+        var (room, c) = RoomOf(3, resumeWindowSeconds: 30, resumable: true);
         c[2].Accepts = false;
         var kept = room.History!.Count;
         var frame = ServerFrames.HostChanged(1, 7);
@@ -145,6 +145,17 @@ public sealed class RoomDeliveryTests
         _delivery.Publish(room, Audience.Everyone, unnumbered, 0);
         Assert.True(FrameState.IsReleased(unnumbered));
         Assert.Equal(kept + 1, room.History.Count);
+    }
+
+    [Fact]
+    public void A_sequenced_room_nobody_joined_resumable_keeps_no_history()
+    {
+        var (room, c) = RoomOf(2, resumeWindowSeconds: 30);
+
+        _delivery.Publish(room, Audience.Everyone, ServerFrames.HostChanged(1, 5), 5);
+
+        Assert.Equal(2, c.Sum(x => x.Frames.Count));
+        Assert.Equal(0, room.History!.Count);
     }
 
     [Fact]

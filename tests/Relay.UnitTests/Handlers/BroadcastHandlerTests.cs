@@ -142,7 +142,8 @@ public sealed class BroadcastHandlerTests
     public async Task A_broadcast_in_a_sequenced_room_is_numbered_and_kept_for_clients_coming_back()
     {
         var room = _ctx.CreateRoom(resumeWindowSeconds: 30).Room;
-        var (a, b, _) = Three(room);
+        var clients = _ctx.Seat(room, 3, resume: true);
+        var (a, b) = (clients[0], clients[1]);
         var seq = room.Seq;
         var kept = room.History!.Count;
 

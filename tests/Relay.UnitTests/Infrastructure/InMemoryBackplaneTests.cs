@@ -255,7 +255,7 @@ public sealed partial class InMemoryBackplaneTests
     public async Task Sequenced_relays_are_numbered_in_order_and_kept_in_the_room_s_history()
     {
         var room = _ctx.CreateRoom(resumeWindowSeconds: 30).Room;
-        var c = _ctx.Seat(room, 2);
+        var c = _ctx.Seat(room, 2, resume: true);
         var before = room.Seq;
         var kept = room.History!.Count;
 

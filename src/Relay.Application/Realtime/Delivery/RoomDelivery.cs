@@ -80,7 +80,9 @@ public sealed class RoomDelivery(RelayStats stats, TimeProvider timeProvider)
             }
         }
 
-        if (seq > 0 && room.History is { } history)
+        // Kept only while someone could come back for it: a room nobody joined with `resume: true` keeps no history
+        // (a resumable joiner needs only what follows its own join).
+        if (seq > 0 && room.History is { } history && room.HasResumableMembers)
         {
             history.Append(seq, audience, resumeFrame ?? frame, timeProvider.GetUtcNow(), TimeSpan.FromSeconds(room.ResumeWindowSeconds));
         }

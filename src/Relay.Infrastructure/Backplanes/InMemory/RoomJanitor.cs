@@ -50,6 +50,7 @@ public sealed partial class RoomJanitor(
             }
 
             await membership.EndAwayWindowsAsync(room, cancellationToken);
+            room.ExpireHistory(timeProvider.GetUtcNow());
         }
 
         return expired;
