@@ -14,8 +14,8 @@ public sealed class RelayJsTests(BrowserFixture fixture)
     [Fact]
     public Task Two_pages_join_relay_both_ways_see_presence_and_host_changes_and_the_host_kicks_one() => fixture.RunAsync(async session =>
     {
-        var room = await fixture.Open.CreateRoomAsync(new { maxClients = 4 });
-        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+        var room = await fixture.Open.Api.CreateRoomAsync("""{"maxClients": 4}""");
+        var (roomId, secret) = (room.Id, room.Secret);
         var alice = await RelayPage.OpenAsync(session, fixture.Open);
         var bob = await RelayPage.OpenAsync(session, fixture.Open);
 
@@ -71,14 +71,14 @@ public sealed class RelayJsTests(BrowserFixture fixture)
         Assert.Equal("""[{"clientId":1,"name":"alice","isHost":true}]""", (await alice.OnClientAsync("a", "c => c.clients")).GetRawText());
         var rtt = (await alice.OnClientAsync("a", "c => c.ping()")).GetDouble();
         Assert.InRange(rtt, 0, BrowserFixture.TimeoutMs);
-        Assert.Equal(1, await fixture.Open.ClientCountAsync(roomId));
+        Assert.Equal(1, (await fixture.Open.Api.GetJsonAsync($"/v1/api/rooms/{roomId}")).GetProperty("clientCount").GetInt32());
     });
 
     [Fact]
     public Task Binary_messages_round_trip_in_the_binary_frame_format() => fixture.RunAsync(async session =>
     {
-        var room = await fixture.Open.CreateRoomAsync();
-        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+        var room = await fixture.Open.Api.CreateRoomAsync();
+        var (roomId, secret) = (room.Id, room.Secret);
         var page = await RelayPage.OpenAsync(session, fixture.Open);
         await page.ConnectAsync("a", roomId, secret, "a");
         await page.ConnectAsync("b", roomId, secret, "b");
@@ -215,8 +215,8 @@ public sealed class RelayJsTests(BrowserFixture fixture)
     [Fact]
     public Task Reconnects_after_an_abnormal_close_but_never_after_a_deliberate_close_an_oversized_message_or_a_closed_room() => fixture.RunAsync(async session =>
     {
-        var room = await fixture.Open.CreateRoomAsync();
-        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+        var room = await fixture.Open.Api.CreateRoomAsync();
+        var (roomId, secret) = (room.Id, room.Secret);
 
         // This page's WebSockets go through a Playwright proxy to the real server, so that the test can drop one.
         var proxied = await RelayPage.OpenAsync(session, fixture.Open);

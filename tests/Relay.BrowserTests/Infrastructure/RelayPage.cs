@@ -49,7 +49,7 @@ public sealed class RelayPage
     public IPage Page { get; }
 
     /// <summary>Opens the server's `/` in a new page of <paramref name="session"/> and installs the harness.</summary>
-    public static async Task<RelayPage> OpenAsync(BrowserSession session, TestServer server)
+    public static async Task<RelayPage> OpenAsync(BrowserSession session, RelayServer server)
     {
         var page = await session.NewPageAsync();
         await page.GotoAsync(server.Origin + "/");
