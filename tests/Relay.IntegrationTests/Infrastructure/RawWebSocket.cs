@@ -31,11 +31,21 @@ public sealed class RawWebSocket : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(uri);
         var tcp = new TcpClient();
-        var socket = new RawWebSocket(tcp);
         try
         {
             using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
             await tcp.ConnectAsync(uri.Host, uri.Port, cts.Token);
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+
+        var socket = new RawWebSocket(tcp);
+        try
+        {
+            using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
             var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
             var request =
                 $"GET {uri.PathAndQuery} HTTP/1.1\r\nHost: {uri.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
