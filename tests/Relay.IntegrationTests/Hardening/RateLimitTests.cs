@@ -7,10 +7,12 @@ namespace Relay.IntegrationTests.Hardening;
 
 public sealed class RateLimitTests
 {
+    [Trait("Scope", "node")] // a fake clock per node: a cluster's heartbeats must keep real time
     [Fact]
     public async Task Messages_over_the_burst_get_rate_limited_with_ref_and_are_not_relayed()
     {
-        await using var server = await RelayServer.StartAsync(("Relay:RateLimit:MessagesPerSecond", "1"), ("Relay:RateLimit:Burst", "5"));
+        // The server's clock does not move: no token can refill while the test runs, however slow the machine.
+        await using var server = await StartWithClockAsync(new FakeTimeProvider(), messagesPerSecond: 1, burst: 5);
         var room = await server.Api.CreateRoomAsync();
         await using var sender = await server.ConnectClientAsync();
         await using var receiver = await server.ConnectClientAsync();
@@ -38,10 +40,11 @@ public sealed class RateLimitTests
         Assert.Equal(WebSocketState.Open, sender.Socket.State);
     }
 
+    [Trait("Scope", "node")] // a fake clock per node: a cluster's heartbeats must keep real time
     [Fact]
     public async Task A_client_that_keeps_sending_after_refusals_is_closed_with_1008_and_others_are_unaffected()
     {
-        await using var server = await RelayServer.StartAsync(("Relay:RateLimit:MessagesPerSecond", "1"), ("Relay:RateLimit:Burst", "3"));
+        await using var server = await StartWithClockAsync(new FakeTimeProvider(), messagesPerSecond: 1, burst: 3);
         var room = await server.Api.CreateRoomAsync();
         await using var abuser = await server.ConnectClientAsync();
         await using var bystander = await server.ConnectClientAsync();
