@@ -23,9 +23,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public TestServer Open { get; private set; } = null!;
+    public RelayServer Open { get; private set; } = null!;
 
-    public TestServer Keyed { get; private set; } = null!;
+    public RelayServer Keyed { get; private set; } = null!;
 
     /// <summary>Failure screenshots go here: bin/.../screenshots/&lt;test&gt;[-n].png.</summary>
     public static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots");
@@ -40,8 +40,8 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "download browsers (`playwright install` is not used).");
         }
 
-        Open = await TestServer.StartAsync();
-        Keyed = await TestServer.StartAsync(ApiKey);
+        Open = await RelayServer.StartAsync();
+        Keyed = await RelayServer.StartAsync([], configure: null, ApiKey);
         Assertions.SetDefaultExpectTimeout(TimeoutMs);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

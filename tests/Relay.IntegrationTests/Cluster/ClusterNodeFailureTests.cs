@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -7,26 +6,18 @@ using Relay.Application.Abstractions;
 using Relay.Infrastructure.Rooms.Redis;
 using Relay.IntegrationTests.Infrastructure;
 using Relay.IntegrationTests.Protocol;
-using Xunit.Abstractions;
 
 namespace Relay.IntegrationTests.Cluster;
 
 /// <summary>
 /// A node that stops (gracefully) or dies (stops heartbeating) while its clients share rooms with other nodes'. Each
-/// test runs its own three-node cluster, alone (the death bound is timing-sensitive).
+/// test runs its own three-node cluster, alone (a loaded machine must not make a live node look dead). How fast a
+/// dead node is detected is a number for the benchmarks; these tests assert what happens and in which order.
 /// </summary>
 [Collection(ClusterSoloCollection.Name)]
-public sealed class ClusterNodeFailureTests(ITestOutputHelper output)
+public sealed class ClusterNodeFailureTests
 {
-    /// <summary>
-    /// The promise: a dead node's clients are removed within two heartbeat intervals. The slack on top covers what
-    /// the promise does not count: the survivors' pub/sub round trip and socket writes, and scheduling on a loaded
-    /// two-core CI machine (measured well under a second; two seconds leave room without hiding a missed interval
-    /// of the default 2 s heartbeat, nor a detector that waits for many 0.5 s intervals).
-    /// </summary>
-    private static readonly TimeSpan DeathBound = TimeSpan.FromSeconds((2 * RelayCluster.HeartbeatSeconds) + 2);
-
-    /// <summary>How long to keep waiting past the bound, so that a failure reports how late the removal was.</summary>
+    /// <summary>A deadline for the survivors to notice the death (many heartbeat intervals): not a measurement.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(20);
@@ -36,9 +27,9 @@ public sealed class ClusterNodeFailureTests(ITestOutputHelper output)
     {
         await using var cluster = await RelayCluster.StartAsync(3);
         var nodes = cluster.Nodes;
-        await using var mesh = await ClusterRoom.CreateAsync(nodes, via: 1);
+        await using var mesh = await RoomHarness.CreateAsync(nodes, via: 1);
         var (host, first, second) = (await mesh.JoinAsync(1), await mesh.JoinAsync(0), await mesh.JoinAsync(2));
-        await using var star = await ClusterRoom.CreateAsync(nodes, protocol: "host", via: 0);
+        await using var star = await RoomHarness.CreateAsync(nodes, protocol: "host", via: 0);
         var (starHost, starMember) = (await star.JoinAsync(0), await star.JoinAsync(1));
 
         var stopping = nodes[1].StopAsync();
@@ -76,25 +67,24 @@ public sealed class ClusterNodeFailureTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_crashed_node_s_clients_are_removed_by_the_others_within_two_heartbeat_intervals()
+    public async Task A_crashed_node_s_clients_are_removed_by_the_others_in_one_order_and_the_room_lives_on()
     {
         await using var cluster = await RelayCluster.StartAsync(3);
         var nodes = cluster.Nodes;
-        await using var mesh = await ClusterRoom.CreateAsync(nodes, via: 0);
+        await using var mesh = await RoomHarness.CreateAsync(nodes, via: 0);
         var (host, first, second, doomed) = (await mesh.JoinAsync(2), await mesh.JoinAsync(0), await mesh.JoinAsync(1), await mesh.JoinAsync(2));
-        await using var star = await ClusterRoom.CreateAsync(nodes, protocol: "host", via: 1);
+        await using var star = await RoomHarness.CreateAsync(nodes, protocol: "host", via: 1);
         var (starHost, starMember) = (await star.JoinAsync(2), await star.JoinAsync(0));
         // A room whose only members are on the dying node: no survivor has a local member to notice it.
-        await using var orphan = await ClusterRoom.CreateAsync(nodes, via: 2);
+        await using var orphan = await RoomHarness.CreateAsync(nodes, via: 2);
         await orphan.JoinAsync(2);
         await orphan.JoinAsync(2);
         var manager = (RedisRoomManager)nodes[2].Services.GetRequiredService<IRoomManager>();
 
-        var watch = Stopwatch.StartNew();
         manager.SimulateCrash();
 
         // The survivors see both of node 2's clients go (disconnected) and the host pass to the longest-connected
-        // survivor, in one order that every member shares.
+        // survivor, in one order that every member shares: the host's departure before the new host.
         var sequences = await Task.WhenAll(new[] { first, second }.Select(async client =>
         {
             var events = new List<string>();
@@ -111,17 +101,16 @@ public sealed class ClusterNodeFailureTests(ITestOutputHelper output)
                 });
             }
 
-            return (Events: events, Elapsed: watch.Elapsed);
+            return events;
         }));
         await Expect.RoomClosedAsync(starMember, "host_left", (WebSocketCloseStatus)4000, Patience);
-        var starElapsed = watch.Elapsed;
 
-        Assert.Equal(3, sequences[0].Events.Count);
-        Assert.Equal(sequences[0].Events, sequences[1].Events);
+        Assert.Equal(3, sequences[0].Count);
+        Assert.Equal(sequences[0], sequences[1]);
         Assert.True(
-            sequences[0].Events.IndexOf($"left {host.ClientId} disconnected") < sequences[0].Events.IndexOf($"host {first.ClientId}"),
-            $"host_changed came before the host's client_left: {string.Join(", ", sequences[0].Events)}");
-        var orphanElapsed = watch.Elapsed + await Eventually.HoldsAsync(
+            sequences[0].IndexOf($"left {host.ClientId} disconnected") < sequences[0].IndexOf($"host {first.ClientId}"),
+            $"host_changed came before the host's client_left: {string.Join(", ", sequences[0])}");
+        await Eventually.HoldsAsync(
             async () =>
             {
                 var count = (await orphan.GetAsync(0)).GetProperty("clientCount").GetInt32();
@@ -129,14 +118,10 @@ public sealed class ClusterNodeFailureTests(ITestOutputHelper output)
             },
             Patience,
             "the dead node's members of a room no survivor is in removed");
-        var slowest = new[] { sequences[0].Elapsed, sequences[1].Elapsed, starElapsed, orphanElapsed }.Max();
-        output.WriteLine(
-            $"removed after: members {sequences[0].Elapsed.TotalSeconds:F2} s / {sequences[1].Elapsed.TotalSeconds:F2} s, " +
-            $"host room closed {starElapsed.TotalSeconds:F2} s, orphan room emptied by {orphanElapsed.TotalSeconds:F2} s (bound {DeathBound.TotalSeconds:F2} s)");
-        Assert.True(
-            slowest <= DeathBound,
-            $"the dead node's clients were removed after {slowest.TotalSeconds:F2} s; the bound is {DeathBound.TotalSeconds:F2} s " +
-            $"(2 x {RelayCluster.HeartbeatSeconds} s heartbeat + slack)");
+
+        // Nothing else reached the survivors: no second host change, no duplicate departure.
+        await first.AssertNothingPendingAsync();
+        await second.AssertNothingPendingAsync();
 
         // The crashed node dropped its own sockets.
         foreach (var client in new[] { host, doomed, starHost })

@@ -38,7 +38,7 @@ public sealed class RedisOutageTests
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await RelayCluster.StartAsync(2, redis);
         var nodes = cluster.Nodes;
-        await using var room = await ClusterRoom.CreateAsync(nodes, via: 0);
+        await using var room = await RoomHarness.CreateAsync(nodes, via: 0);
         var (host, neighbour, remote) = (await room.JoinAsync(0), await room.JoinAsync(0), await room.JoinAsync(1));
         foreach (var node in nodes)
         {
@@ -104,7 +104,7 @@ public sealed class RedisOutageTests
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await RelayCluster.StartAsync(2, redis);
         var nodes = cluster.Nodes;
-        await using var room = await ClusterRoom.CreateAsync(nodes, via: 1);
+        await using var room = await RoomHarness.CreateAsync(nodes, via: 1);
         var (host, leaver, remote) = (await room.JoinAsync(0), await room.JoinAsync(0), await room.JoinAsync(1));
 
         await redis.StopAsync();

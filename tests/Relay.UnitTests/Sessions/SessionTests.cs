@@ -8,20 +8,6 @@ public sealed class SessionTests
 {
     private static readonly DateTimeOffset T0 = ManualTimeProvider.Epoch;
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void TrySend_forwards_the_frame_and_returns_the_transport_answer(bool accepted)
-    {
-        var transport = Substitute.For<ISessionTransport>();
-        transport.TrySend(Arg.Any<OutboundFrame>()).Returns(accepted);
-        var session = new Session(transport, 7, T0);
-        var frame = OutboundFrame.Wrap([1, 2, 3], FrameKind.Binary);
-
-        Assert.Equal(accepted, session.TrySend(frame));
-        transport.Received(1).TrySend(frame);
-    }
-
     [Fact]
     public void Close_forwards_code_and_reason()
     {
@@ -80,6 +66,24 @@ public sealed class SessionTests
         room.TransferHost(b.ClientId);
         Assert.False(a.Session.IsHost);
         Assert.True(b.Session.IsHost);
+    }
+
+    [Fact]
+    public void A_remote_member_is_never_written_to_here()
+    {
+        var remote = Session.Remote("node-b", T0);
+        var room = Rooms.Create();
+        var frame = OutboundFrame.Wrap([1, 2, 3], FrameKind.Binary);
+
+        Assert.True(remote.IsRemote);
+        Assert.Equal("node-b", remote.NodeId);
+        Assert.False(remote.TrySend(frame));
+        Assert.False(remote.TrySendInRoom(room, frame));
+        remote.Close(CloseCodes.Kicked, "kicked");
+
+        // Nothing took a reference: the creator's release frees the frame.
+        frame.Release();
+        Assert.Throws<ObjectDisposedException>(() => frame.Memory);
     }
 
     [Fact]
