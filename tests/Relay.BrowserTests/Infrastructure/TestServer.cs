@@ -31,8 +31,11 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>An HTTP client for this server that sends the server's API key when it requires one.</summary>
     public HttpClient Http { get; }
 
-    /// <summary>Starts a server; with <paramref name="apiKey"/> its REST API requires that key.</summary>
-    public static async Task<TestServer> StartAsync(string? apiKey = null)
+    /// <summary>
+    /// Starts a server; with <paramref name="apiKey"/> its REST API requires that key. <paramref name="settings"/>
+    /// are further `Relay:...` keys, e.g. ("Relay:AllowedOrigins:0", "https://app.example").
+    /// </summary>
+    public static async Task<TestServer> StartAsync(string? apiKey = null, params (string Key, string Value)[] settings)
     {
         var app = Relay.Api.RelayServer.Build(
         [
@@ -40,6 +43,7 @@ public sealed class TestServer : IAsyncDisposable
             "--environment=Production",
             "--Logging:LogLevel:Default=Warning",
             apiKey is null ? "--Relay:AllowAnonymousApi=true" : $"--Relay:ApiKeys:0={apiKey}",
+            .. settings.Select(s => $"--{s.Key}={s.Value}"),
         ]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -34,7 +34,7 @@ public sealed class RelayServer : IAsyncDisposable
         Api = new RelayApi(Http);
     }
 
-    /// <summary>True when <see cref="StartAsync"/> starts a three-node cluster (see the class remarks).</summary>
+    /// <summary>True when <c>StartAsync</c> starts a three-node cluster (see the class remarks).</summary>
     public static bool ClusterTopology { get; } =
         string.Equals(Environment.GetEnvironmentVariable("RELAY_TEST_TOPOLOGY"), "cluster", StringComparison.OrdinalIgnoreCase);
 
@@ -50,19 +50,25 @@ public sealed class RelayServer : IAsyncDisposable
     public IServiceProvider Services => _apps[0].Services;
 
     /// <summary>Starts a server. <paramref name="settings"/> are `Relay:...` style keys, e.g. ("Relay:MaxMessageBytes", "2048").</summary>
-    public static async Task<RelayServer> StartAsync(params (string Key, string Value)[] settings)
+    public static Task<RelayServer> StartAsync(params (string Key, string Value)[] settings) => StartAsync(null, settings);
+
+    /// <summary>
+    /// Starts a server whose builder <paramref name="configure"/> may change further (services, logging) before it
+    /// is built, as <c>RelayServer.Build</c> lets a host do.
+    /// </summary>
+    public static async Task<RelayServer> StartAsync(Action<WebApplicationBuilder>? configure, params (string Key, string Value)[] settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (ClusterTopology && !settings.Any(s => s.Key == "Relay:Backplane"))
         {
-            return await StartClusterAsync(settings);
+            return await StartClusterAsync(configure, settings);
         }
 
-        var (app, address) = await StartNodeAsync(settings);
+        var (app, address) = await StartNodeAsync(configure, settings);
         return new RelayServer([app], [address]);
     }
 
-    private static async Task<RelayServer> StartClusterAsync((string Key, string Value)[] settings)
+    private static async Task<RelayServer> StartClusterAsync(Action<WebApplicationBuilder>? configure, (string Key, string Value)[] settings)
     {
         var redis = await RedisServer.SharedAsync();
         var prefix = RelayCluster.NewKeyPrefix();
@@ -73,13 +79,14 @@ public sealed class RelayServer : IAsyncDisposable
             // The default heartbeat: these tests are not about node failure, and a loaded CI box must not
             // mistake a slow node for a dead one.
             var (app, address) = await StartNodeAsync(
-            [
-                ("Relay:Backplane", "Redis"),
-                ("Relay:Redis:ConnectionString", redis.ConnectionString),
-                ("Relay:Redis:KeyPrefix", prefix),
-                ("Relay:Redis:NodeId", $"node-{i}"),
-                .. settings,
-            ]);
+                configure,
+                [
+                    ("Relay:Backplane", "Redis"),
+                    ("Relay:Redis:ConnectionString", redis.ConnectionString),
+                    ("Relay:Redis:KeyPrefix", prefix),
+                    ("Relay:Redis:NodeId", $"node-{i}"),
+                    .. settings,
+                ]);
             apps.Add(app);
             addresses.Add(address);
         }
@@ -87,7 +94,7 @@ public sealed class RelayServer : IAsyncDisposable
         return new RelayServer([.. apps], [.. addresses]);
     }
 
-    private static async Task<(WebApplication App, Uri Address)> StartNodeAsync((string Key, string Value)[] settings)
+    private static async Task<(WebApplication App, Uri Address)> StartNodeAsync(Action<WebApplicationBuilder>? configure, (string Key, string Value)[] settings)
     {
         var args = new List<string>
         {
@@ -97,7 +104,7 @@ public sealed class RelayServer : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
         };
         args.AddRange(settings.Select(s => $"--{s.Key}={s.Value}"));
-        var app = Relay.Api.RelayServer.Build([.. args]);
+        var app = Relay.Api.RelayServer.Build([.. args], configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return (app, new Uri(address));
