@@ -17,9 +17,12 @@ public sealed class NoFrameAfterCloseTests
     [Fact]
     public async Task A_client_that_breaks_the_protocol_in_a_busy_room_gets_nothing_after_the_close_frame()
     {
+        // Queues big enough that a victim read slowly by a loaded test process is never dropped as a slow consumer.
         await using var server = await RelayServer.StartAsync(
             ("Relay:RateLimit:MessagesPerSecond", "1000000"),
-            ("Relay:RateLimit:Burst", "1000000"));
+            ("Relay:RateLimit:Burst", "1000000"),
+            ("Relay:SendQueue:MaxMessages", "1000000"),
+            ("Relay:SendQueue:MaxBytes", "268435456"));
         var room = await server.Api.CreateRoomAsync("""{"maxClients": 4}""");
         await using var flooder = await server.ConnectClientAsync();
         await flooder.JoinAsync(room.Id, room.Secret, "flooder");
