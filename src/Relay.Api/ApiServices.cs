@@ -34,7 +34,9 @@ internal static class ApiServices
         });
         services.AddSingleton<ApiKeyPolicy>();
         services.AddSingleton<PrometheusMetrics>();
+        services.AddSingleton<OriginPolicy>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<UnexpectedFailureLog>();
         services.AddSingleton<WebSocketHandler>();
         services.AddHostedService<GracefulShutdown>();
         return services;

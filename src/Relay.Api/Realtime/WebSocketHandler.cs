@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -9,19 +8,22 @@ using Relay.Application.Common;
 using Relay.Application.Common.Options;
 using Relay.Application.Realtime;
 using Relay.Application.Realtime.RateLimiting;
+using Relay.Api.Security;
 using Relay.Domain.Sessions;
 
 namespace Relay.Api.Realtime;
 
 /// <summary>
-/// `GET /v1/websocket`: checks the origin, upgrades, creates the session and its transport, runs the
-/// read loop on the request and the write loop beside it, and turns the end of the connection into a
+/// `GET /v1/websocket`: checks the handshake and the origin, upgrades, creates the session and its transport,
+/// runs the read loop on the request and the write loop beside it, and turns the end of the connection into a
 /// `disconnected` or `timeout` departure.
 /// </summary>
 internal sealed partial class WebSocketHandler(
     RealtimeDispatcher dispatcher,
     ConnectionRegistry connections,
     RelayStats stats,
+    OriginPolicy origins,
+    UnexpectedFailureLog failures,
     IOptions<RelayOptions> options,
     TimeProvider timeProvider,
     ILogger<WebSocketHandler> logger)
@@ -29,12 +31,35 @@ internal sealed partial class WebSocketHandler(
     /// <summary>How long a closing connection may take to finish its close handshake before it is aborted.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    private const int InitialBufferBytes = 4096;
+    /// <summary>The only WebSocket version there is (RFC 6455).</summary>
+    private const string WebSocketVersion = "13";
+
     private readonly RelayOptions _options = options.Value;
-    private readonly HashSet<string> _allowedOrigins = new(options.Value.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
 
     public async Task HandleAsync(HttpContext context)
     {
+        var request = context.Request;
+        var upgradeToWebSocket = request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
+        if (upgradeToWebSocket && HttpProtocol.IsHttp10(request.Protocol))
+        {
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "HTTP/1.1 required",
+                detail: "A WebSocket upgrade needs HTTP/1.1 (RFC 6455 4.1).").ExecuteAsync(context);
+            return;
+        }
+
+        if (upgradeToWebSocket && request.Headers.SecWebSocketVersion.Count > 0 && request.Headers.SecWebSocketVersion != WebSocketVersion)
+        {
+            // RFC 6455 4.4: name the version this server speaks.
+            context.Response.Headers.SecWebSocketVersion = WebSocketVersion;
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status426UpgradeRequired,
+                title: "Unsupported WebSocket version",
+                detail: $"This server speaks WebSocket version {WebSocketVersion} (RFC 6455).").ExecuteAsync(context);
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await TypedResults.Problem(
@@ -44,9 +69,10 @@ internal sealed partial class WebSocketHandler(
             return;
         }
 
-        if (!OriginAllowed(context.Request.Headers.Origin.ToString(), context.Request.Host.Value))
+        var origin = request.Headers.Origin.ToString();
+        if (!origins.IsAllowed(origin))
         {
-            LogOriginRefused(logger, context.Request.Headers.Origin.ToString());
+            LogOriginRefused(logger, origin);
             await TypedResults.Problem(
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "Origin not allowed",
@@ -67,7 +93,10 @@ internal sealed partial class WebSocketHandler(
 
         try
         {
-            await RunConnectionAsync(context);
+            var lifetime = new ConnectionLifetime(context);
+            var (socket, stream) = await AcceptAsync(context, lifetime);
+            using var acceptedSocket = socket;
+            await ServeAsync(socket, stream, lifetime);
         }
         finally
         {
@@ -75,11 +104,15 @@ internal sealed partial class WebSocketHandler(
         }
     }
 
-    private async Task RunConnectionAsync(HttpContext context)
+    /// <summary>
+    /// Runs one accepted connection to its end: registers it, reads and dispatches its messages while its writer
+    /// runs, and then, whatever failed on the way, takes it out of its room, ends the writer and unregisters it.
+    /// </summary>
+    /// <param name="socket">The server's WebSocket.</param>
+    /// <param name="stream">The coalescing stream under <paramref name="socket"/>, or null to send frame by frame.</param>
+    /// <param name="lifetime">Told when the read loop is over; null when there is no HTTP connection to abort.</param>
+    internal async Task ServeAsync(WebSocket socket, CoalescingStream? stream, ConnectionLifetime? lifetime)
     {
-        var lifetime = new ConnectionLifetime(context);
-        var (socket, stream) = await AcceptAsync(context, lifetime);
-        using var acceptedSocket = socket;
         var id = connections.NextId();
         using var transport = new WebSocketTransport(
             socket,
@@ -96,27 +129,61 @@ internal sealed partial class WebSocketHandler(
         var session = new Session(transport, id, timeProvider.GetUtcNow());
         connections.Add(id, transport);
         stats.RecordConnectionOpened();
-        transport.Start(session);
-        LogConnected(logger, id);
-
-        var writer = transport.RunWriterAsync();
         var timedOut = false;
         try
         {
-            timedOut = await ReadLoopAsync(socket, session, transport);
+            transport.Start(session);
+            LogConnected(logger, id);
+            var writer = transport.RunWriterAsync();
+            try
+            {
+                timedOut = await ReadLoopAsync(socket, session, transport);
+            }
+            finally
+            {
+                // The client closed, broke the protocol, failed or timed out: nothing more is delivered to it.
+                transport.StopDelivery();
+                if (lifetime is not null)
+                {
+                    lifetime.ReadFinished = true;
+                }
+
+                await LeaveRoomAsync(session, transport, timedOut);
+                await EndWriterAsync(writer, transport);
+            }
         }
         finally
         {
-            lifetime.ReadFinished = true;
-
-            // Leave the room first, so the others hear of it even if the close below takes a while.
-            await dispatcher.HandleDisconnectAsync(session, timedOut, CancellationToken.None);
-            transport.Close(CloseCodes.Normal, string.Empty);
-            await writer;
             transport.Abort();
             connections.Remove(id);
             stats.RecordConnectionClosed();
             LogDisconnected(logger, id, timedOut, transport.CloseCode);
+        }
+    }
+
+    /// <summary>Tells the room that the client is gone (`disconnected` or `timeout`), so the others hear of it.</summary>
+    private async Task LeaveRoomAsync(Session session, WebSocketTransport transport, bool timedOut)
+    {
+        try
+        {
+            await dispatcher.HandleDisconnectAsync(session, timedOut, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            failures.Report(transport.ConnectionId, "leaving its room", ex);
+        }
+    }
+
+    /// <summary>Waits for the writer to send the close frame (or give up); reports a fault that ended it instead.</summary>
+    private async Task EndWriterAsync(Task writer, WebSocketTransport transport)
+    {
+        try
+        {
+            await writer;
+        }
+        catch (Exception ex)
+        {
+            failures.Report(transport.ConnectionId, "writing to the socket", ex);
         }
     }
 
@@ -162,83 +229,32 @@ internal sealed partial class WebSocketHandler(
     /// <summary>Reads whole messages and dispatches them; returns true when the peer timed out.</summary>
     private async Task<bool> ReadLoopAsync(WebSocket socket, Session session, WebSocketTransport transport)
     {
-        var max = _options.MaxMessageBytes;
         var limiter = new ClientRateLimiter(_options.RateLimit, timeProvider);
-        byte[]? buffer = null;
-        var count = 0;
-        var tooBig = false;
+        using var reader = new MessageReader(socket, _options.MaxMessageBytes);
         try
         {
             while (true)
             {
-                ValueWebSocketReceiveResult result;
-                if (buffer is null)
+                switch (await reader.ReceiveAsync())
                 {
-                    // Between messages, wait with a zero-byte read: an idle connection holds no buffer. Reads take no
-                    // token (a pending one would hold a registration): closing and aborting end them through
-                    // WebSocketTransport.Abort, which aborts the socket.
-                    result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        transport.Close(CloseCodes.Normal, string.Empty);
+                    case ReceiveOutcome.Close:
                         return false;
-                    }
-
-                    if (!result.EndOfMessage)
-                    {
-                        buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
-                        continue;
-                    }
-
-                    // An empty message: nothing to read.
-                }
-                else
-                {
-                    if (count == buffer.Length)
-                    {
-                        if (count > max)
-                        {
-                            // Over the limit (already closing with 1009): discard the rest of the message.
-                            count = 0;
-                        }
-                        else
-                        {
-                            buffer = Grow(buffer, count, Math.Min(buffer.Length * 2, max + 1));
-                        }
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        transport.Close(CloseCodes.Normal, string.Empty);
-                        return false;
-                    }
-
-                    count += result.Count;
-                    if (count > max && !tooBig)
-                    {
-                        tooBig = true;
-                        LogMessageTooBig(logger, transport.ConnectionId, max);
+                    case ReceiveOutcome.TooBig:
+                        LogMessageTooBig(logger, transport.ConnectionId, _options.MaxMessageBytes);
                         transport.Close(CloseCodes.MessageTooBig, "message too big");
-                    }
+                        if (!await reader.DiscardRestOfMessageAsync())
+                        {
+                            return false;
+                        }
 
-                    if (!result.EndOfMessage)
-                    {
-                        continue;
-                    }
-                }
+                        break;
+                    default:
+                        if (!transport.IsClosing)
+                        {
+                            await HandleMessageAsync(session, transport, limiter, reader.Message, reader.IsText);
+                        }
 
-                if (!transport.IsClosing)
-                {
-                    var message = buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, count);
-                    await HandleMessageAsync(session, transport, limiter, message, result.MessageType == WebSocketMessageType.Text);
-                }
-
-                count = 0;
-                if (buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = null;
+                        break;
                 }
             }
         }
@@ -262,39 +278,43 @@ internal sealed partial class WebSocketHandler(
         {
             return false;
         }
-        finally
-        {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
     }
 
-    /// <summary>Counts, rate-limits and dispatches one whole message.</summary>
+    /// <summary>
+    /// Counts, rate-limits and dispatches one whole message. A fault nobody foresaw while handling it closes this
+    /// connection with 1011 and is reported (rate-limited) instead of ending the read loop with an exception.
+    /// </summary>
     private async ValueTask HandleMessageAsync(Session session, WebSocketTransport transport, ClientRateLimiter limiter, ReadOnlyMemory<byte> message, bool isText)
     {
         stats.RecordReceived(message.Length);
-        switch (limiter.TryAcquire())
+        try
         {
-            case RateDecision.Abusive:
-                LogRateAbuse(logger, transport.ConnectionId);
-                transport.Close(CloseCodes.PolicyViolation, "rate limit exceeded");
-                break;
-            case RateDecision.Limited:
-                dispatcher.RejectRateLimited(session, message, isText);
-                break;
-            default:
-                if (isText)
-                {
-                    await dispatcher.HandleTextAsync(session, message, transport.Aborted);
-                }
-                else
-                {
-                    await dispatcher.HandleBinaryAsync(session, message, transport.Aborted);
-                }
+            switch (limiter.TryAcquire())
+            {
+                case RateDecision.Abusive:
+                    LogRateAbuse(logger, transport.ConnectionId);
+                    transport.Close(CloseCodes.PolicyViolation, "rate limit exceeded");
+                    break;
+                case RateDecision.Limited:
+                    dispatcher.RejectRateLimited(session, message, isText);
+                    break;
+                default:
+                    if (isText)
+                    {
+                        await dispatcher.HandleTextAsync(session, message, transport.Aborted);
+                    }
+                    else
+                    {
+                        await dispatcher.HandleBinaryAsync(session, message, transport.Aborted);
+                    }
 
-                break;
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !transport.Aborted.IsCancellationRequested)
+        {
+            failures.Report(transport.ConnectionId, "handling a message", ex);
+            transport.Close(CloseCodes.InternalError, "internal error");
         }
     }
 
@@ -310,24 +330,6 @@ internal sealed partial class WebSocketHandler(
 
         return false;
     }
-
-    private static byte[] Grow(byte[] buffer, int used, int size)
-    {
-        var bigger = ArrayPool<byte>.Shared.Rent(size);
-        buffer.AsSpan(0, used).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return bigger;
-    }
-
-    /// <summary>
-    /// Allowed: no list, no `Origin` (not a browser), a listed origin, or the server's own origin (an `Origin`
-    /// naming the very host the request was sent to: the playground and other pages this server serves).
-    /// </summary>
-    private bool OriginAllowed(string origin, string? host) =>
-        _allowedOrigins.Count == 0
-        || string.IsNullOrEmpty(origin)
-        || _allowedOrigins.Contains(origin.TrimEnd('/'))
-        || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, host, StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} opened")]
     private static partial void LogConnected(ILogger logger, long connectionId);
@@ -381,11 +383,14 @@ internal static class WebSocketEndpoint
 {
     public const string Path = "/v1/websocket";
 
-    /// <summary>`/v1/websocket` as its own pipeline branch: only the WebSocket middleware and the handler.</summary>
+    /// <summary>
+    /// `/v1/websocket`, that path exactly (`/v1/websocket/anything` goes on to the rest of the pipeline and its
+    /// 404), as its own pipeline branch: only the WebSocket middleware and the handler.
+    /// </summary>
     public static IApplicationBuilder MapRelayWebSocket(this IApplicationBuilder app)
     {
         var handler = app.ApplicationServices.GetRequiredService<WebSocketHandler>();
-        return app.Map(Path, branch =>
+        return app.MapWhen(context => context.Request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase), branch =>
         {
             branch.UseWebSockets();
             branch.Run(handler.HandleAsync);

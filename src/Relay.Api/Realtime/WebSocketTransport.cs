@@ -10,6 +10,9 @@ namespace Relay.Api.Realtime;
 /// that takes everything queued at once and writes it as one coalesced batch, an orderly close that writes
 /// what is queued first, a close timeout after which the socket is aborted, and the connect timer.
 /// Enqueueing never blocks: a client whose queue overflows is closed with 4004 instead of slowing anyone.
+/// The bound covers every frame accepted and not yet written: the batch being written counts until its
+/// write has finished. When the client's side ends (<see cref="StopDelivery"/>), nothing more is accepted and
+/// what is queued is dropped.
 /// </summary>
 internal sealed partial class WebSocketTransport : ISessionTransport, IDisposable
 {
@@ -32,8 +35,10 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     private readonly ITimer _connectTimer;
     private ITimer? _closeTimer;
     private Session? _session;
-    private int _queuedMessages;
-    private long _queuedBytes;
+
+    /// <summary>Frames accepted and not yet written (queued, or in the batch being written), and their payload bytes.</summary>
+    private int _heldMessages;
+    private long _heldBytes;
     private bool _writerWaiting;
     private volatile bool _closing;
     private ushort _closeCode;
@@ -90,6 +95,13 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
 
     public void Close(ushort code, string reason) => Close(code, reason, discardQueued: false);
 
+    /// <summary>
+    /// The client's side has ended: it sent its close frame, broke the protocol (the WebSocket has then written
+    /// its own close frame), timed out or dropped the connection. Nothing more is delivered: frames are refused
+    /// from now on, the queued ones are dropped, and the transport closes (if it was not closing already).
+    /// </summary>
+    public void StopDelivery() => Close(CloseCodes.Normal, string.Empty, discardQueued: true);
+
     public void OnLeftRoom()
     {
         // A barrier: a relay that checked membership under the gate has finished queueing before anything
@@ -106,7 +118,8 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
 
     /// <summary>
     /// Writes queued frames, a whole queue's worth per batch, until the transport closes; then sends the close
-    /// frame. Runs once per connection.
+    /// frame. Runs once per connection. An unexpected exception aborts the socket (so that the read loop ends
+    /// too) and is rethrown for the connection's owner to report.
     /// </summary>
     public async Task RunWriterAsync()
     {
@@ -128,8 +141,6 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                         _queue.TrimExcess();
                     }
 
-                    _queuedMessages = 0;
-                    _queuedBytes = 0;
                     wait = batch.Count == 0 && !_closing;
                     _writerWaiting = wait;
                     if (batch.Count == 0 && _closing)
@@ -144,23 +155,21 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                     continue;
                 }
 
+                var written = false;
                 try
                 {
-                    await WriteBatchAsync(batch);
+                    written = await WriteBatchAsync(batch);
                 }
                 finally
                 {
-                    foreach (var frame in batch)
-                    {
-                        frame.Release();
-                    }
+                    ReleaseWritten(batch, written);
+                }
 
-                    batch.Clear();
-                    if (batch.Capacity > TrimAbove)
-                    {
-                        // A burst grew the batch: do not keep its array for the life of an idle connection.
-                        batch.Capacity = TrimAbove;
-                    }
+                if (!written)
+                {
+                    // The WebSocket wrote a close frame of its own (the client broke the protocol): nothing may follow it.
+                    StopDelivery();
+                    break;
                 }
             }
 
@@ -173,6 +182,11 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         {
             // The peer went away or the close timed out: nothing left to write to.
             Abort();
+        }
+        catch
+        {
+            Abort();
+            throw;
         }
         finally
         {
@@ -233,16 +247,16 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                 return false;
             }
 
-            messages = _queuedMessages + 1;
-            bytes = _queuedBytes + frame.Length;
+            messages = _heldMessages + 1;
+            bytes = _heldBytes + frame.Length;
             overflow = messages > _maxMessages || bytes > _maxBytes;
             wake = false;
             if (!overflow)
             {
                 frame.AddReference();
                 _queue.Enqueue(frame);
-                _queuedMessages = messages;
-                _queuedBytes = bytes;
+                _heldMessages = messages;
+                _heldBytes = bytes;
                 wake = _writerWaiting;
                 _writerWaiting = false;
             }
@@ -265,32 +279,74 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         return true;
     }
 
-    private async ValueTask WriteBatchAsync(List<OutboundFrame> batch)
+    /// <summary>Writes a batch; false when the stream refused it because a close frame has been written.</summary>
+    private async ValueTask<bool> WriteBatchAsync(List<OutboundFrame> batch)
     {
         if (_stream is not null)
         {
-            await _stream.WriteFramesAsync(batch, _aborted.Token);
-        }
-        else
-        {
-            foreach (var frame in batch)
-            {
-                var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-                await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
-            }
+            return await _stream.WriteFramesAsync(batch, _aborted.Token);
         }
 
         foreach (var frame in batch)
         {
-            _stats.RecordSent(frame.Length);
+            var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+            await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The batch's write is over, done or not: its frames no longer count against the queue's bound (first, so
+    /// that whoever sees them counted as sent also sees them gone from the bound), then are counted as sent if
+    /// they were, and released.
+    /// </summary>
+    private void ReleaseWritten(List<OutboundFrame> batch, bool written)
+    {
+        long bytes = 0;
+        foreach (var frame in batch)
+        {
+            bytes += frame.Length;
+        }
+
+        lock (_gate)
+        {
+            _heldMessages -= batch.Count;
+            _heldBytes -= bytes;
+        }
+
+        foreach (var frame in batch)
+        {
+            if (written)
+            {
+                _stats.RecordSent(frame.Length);
+            }
+
+            frame.Release();
+        }
+
+        batch.Clear();
+        if (batch.Capacity > TrimAbove)
+        {
+            // A burst grew the batch: do not keep its array for the life of an idle connection.
+            batch.Capacity = TrimAbove;
         }
     }
 
+    /// <summary>
+    /// Marks the transport closing (the first close code wins) and, with <paramref name="discardQueued"/>, drops
+    /// what is queued, even when it was closing already.
+    /// </summary>
     private void Close(ushort code, string reason, bool discardQueued)
     {
         bool wake;
         lock (_gate)
         {
+            if (discardQueued)
+            {
+                ReleaseQueuedLocked();
+            }
+
             if (_closing)
             {
                 return;
@@ -299,11 +355,6 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
             _closing = true;
             _closeCode = code;
             _closeReason = reason.Length > 120 ? reason[..120] : reason;
-            if (discardQueued)
-            {
-                ReleaseQueuedLocked();
-            }
-
             wake = _writerWaiting;
             _writerWaiting = false;
         }
@@ -328,11 +379,10 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     {
         while (_queue.TryDequeue(out var frame))
         {
+            _heldMessages--;
+            _heldBytes -= frame.Length;
             frame.Release();
         }
-
-        _queuedMessages = 0;
-        _queuedBytes = 0;
     }
 
     private void OnConnectTimer()

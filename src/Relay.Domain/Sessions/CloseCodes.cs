@@ -7,6 +7,7 @@ public static class CloseCodes
     public const ushort GoingAway = 1001;
     public const ushort PolicyViolation = 1008;
     public const ushort MessageTooBig = 1009;
+    public const ushort InternalError = 1011;
     public const ushort RoomClosed = 4000;
     public const ushort Kicked = 4001;
     public const ushort ConnectTimeout = 4002;

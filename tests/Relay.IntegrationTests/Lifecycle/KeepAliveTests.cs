@@ -58,6 +58,7 @@ public sealed class KeepAliveTests
     private static async Task<RawWebSocket> JoinRawAsync(RelayServer server, CreatedRoom room)
     {
         var raw = await RawWebSocket.ConnectAsync(server.WebSocketUri);
+        Assert.Equal(101, raw.StatusCode);
         await raw.SendTextAsync(JsonSerializer.Serialize(new { type = "connect", roomId = room.Id, secret = room.Secret, name = "raw" }));
         Assert.Contains("\"type\":\"connected\"", await raw.ReadTextAsync(), StringComparison.Ordinal);
         return raw;
@@ -71,8 +72,8 @@ public sealed class KeepAliveTests
         await using var raw = await JoinRawAsync(server, room);
 
         // What the test below relies on: a raw client sees the server's pings as they come.
-        var (opcode, _) = await raw.ReadFrameAsync();
-        Assert.Equal(RawWebSocket.Ping, opcode);
+        var frame = await raw.ReadFrameAsync();
+        Assert.True(frame is { Opcode: RawOpcode.Ping }, $"expected a ping frame, got {frame?.ToString() ?? "the end of the connection"}");
     }
 
     [Fact]
@@ -90,9 +91,9 @@ public sealed class KeepAliveTests
 
         // Nothing came before the answer to its own ping: no ping frame, no close. And nobody heard it leave.
         await raw.SendTextAsync("""{"type":"ping","ref":"still-here"}""");
-        var (opcode, payload) = await raw.ReadFrameAsync();
-        Assert.True(opcode == RawWebSocket.Text, $"expected the pong as the first frame, got opcode {opcode}");
-        Assert.Contains("\"ref\":\"still-here\"", System.Text.Encoding.UTF8.GetString(payload), StringComparison.Ordinal);
+        var frame = await raw.ReadFrameAsync();
+        Assert.True(frame is { Opcode: RawOpcode.Text }, $"expected the pong as the first frame, got {frame?.ToString() ?? "the end of the connection"}");
+        Assert.Contains("\"ref\":\"still-here\"", frame!.Text, StringComparison.Ordinal);
         await observer.AssertNothingPendingAsync();
         Assert.Equal(2, (await server.Api.GetJsonAsync($"/v1/api/rooms/{room.Id}")).GetProperty("clientCount").GetInt32());
     }
