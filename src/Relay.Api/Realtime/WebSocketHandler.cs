@@ -25,6 +25,7 @@ internal sealed partial class WebSocketHandler(
     OriginPolicy origins,
     UnexpectedFailureLog failures,
     IOptions<RelayOptions> options,
+    IHostApplicationLifetime application,
     TimeProvider timeProvider,
     ILogger<WebSocketHandler> logger)
 {
@@ -77,6 +78,18 @@ internal sealed partial class WebSocketHandler(
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "Origin not allowed",
                 detail: "This origin is not in Relay:AllowedOrigins.").ExecuteAsync(context);
+            return;
+        }
+
+        if (application.ApplicationStopping.IsCancellationRequested)
+        {
+            // The shutdown has begun (and has already closed every open connection): a new one would only be
+            // closed again, or keep the shutdown waiting. Another node, or this one restarted, takes it.
+            context.Response.Headers.RetryAfter = "5";
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Shutting down",
+                detail: "The server is shutting down and accepts no new connections.").ExecuteAsync(context);
             return;
         }
 
@@ -135,6 +148,12 @@ internal sealed partial class WebSocketHandler(
             transport.Start(session);
             LogConnected(logger, id);
             var writer = transport.RunWriterAsync();
+            if (application.ApplicationStopping.IsCancellationRequested)
+            {
+                // Upgraded just as the shutdown began, after it closed the open connections: this one goes too.
+                transport.Close(CloseCodes.GoingAway, "server shutting down");
+            }
+
             try
             {
                 timedOut = await ReadLoopAsync(socket, session, transport);
