@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Relay.Application.Abstractions;
 
 namespace Relay.Api.Hosting;
@@ -25,4 +26,5 @@ internal static class HealthEndpoints
 }
 
 /// <summary>A health answer.</summary>
-public sealed record HealthStatus(string Status);
+/// <param name="Status">`ok` (`/healthz`); `ready`, `stopping` or `backplane unavailable` (`/readyz`).</param>
+public sealed record HealthStatus([property: AllowedValues("ok", "ready", "stopping", "backplane unavailable")] string Status);

@@ -69,6 +69,7 @@ public sealed class RedisOutageTests
         using (var created = await nodes[1].Api.PostJsonAsync("/v1/api/rooms", "{}"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, created.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), created.Headers.RetryAfter?.Delta);
         }
 
         await redis.RestartAsync();
