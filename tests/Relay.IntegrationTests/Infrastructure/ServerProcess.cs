@@ -45,7 +45,35 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static ServerProcess Start(
         IEnumerable<string>? arguments = null,
         IReadOnlyDictionary<string, string>? environment = null,
-        string? appsettings = null)
+        string? appsettings = null) =>
+        Start([Path.Combine(AppContext.BaseDirectory, "Relay.Api.dll")], arguments, environment, appsettings);
+
+    /// <summary>
+    /// Starts the server as the README's recipes do, `dotnet run --project src/Relay.Api --no-launch-profile`
+    /// (without building: the build this test project triggered is used); the process is `dotnet run`'s.
+    /// </summary>
+    public static ServerProcess StartWithDotnetRun(IEnumerable<string>? arguments = null) =>
+        Start(["run", "--project", Path.Combine(RepositoryRoot(), "src", "Relay.Api"), "--no-build", "--no-launch-profile", "--"], arguments, null, null);
+
+    /// <summary>The directory holding Directory.Build.props above the test binaries: the repository root.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Directory.Build.props")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no Directory.Build.props above {AppContext.BaseDirectory}");
+    }
+
+    private static ServerProcess Start(
+        string[] launcher,
+        IEnumerable<string>? arguments,
+        IReadOnlyDictionary<string, string>? environment,
+        string? appsettings)
     {
         var contentRoot = Directory.CreateTempSubdirectory("relay-server-").FullName;
         if (appsettings is not null)
@@ -61,7 +89,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = contentRoot,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Relay.Api.dll"));
+        foreach (var part in launcher)
+        {
+            start.ArgumentList.Add(part);
+        }
+
         start.ArgumentList.Add("--urls=http://127.0.0.1:0");
         start.ArgumentList.Add($"--contentRoot={contentRoot}");
         start.ArgumentList.Add("--environment=Production");

@@ -30,4 +30,17 @@ public sealed class ShutdownLogTests
             server.Output.Contains("Shutting down: closed 1 rooms and 2 connections", StringComparison.Ordinal),
             $"expected the room and both connections in the shutdown line:\n{server.Output}");
     }
+
+    [Fact]
+    public async Task Sigterm_to_dotnet_run_reaches_the_server_as_the_cluster_recipe_says()
+    {
+        await using var server = ServerProcess.StartWithDotnetRun(["--Relay:AllowAnonymousApi=true"]);
+        await server.WaitUntilListeningAsync();
+
+        await server.TerminateAsync();
+
+        var exitCode = await server.WaitForExitAsync();
+        Assert.True(server.CountOutputLines("Shutting down: closed 0 rooms and 0 connections") == 1, $"the server did not shut down gracefully:\n{server.Output}\n{server.Error}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}\nstdout:\n{server.Output}\nstderr:\n{server.Error}");
+    }
 }

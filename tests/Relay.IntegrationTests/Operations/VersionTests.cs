@@ -16,7 +16,7 @@ public sealed partial class VersionTests(DefaultServerFixture fixture) : IClassF
     [Fact]
     public void The_server_version_is_the_version_of_Directory_Build_props()
     {
-        var props = FindUp("Directory.Build.props");
+        var props = Path.Combine(ServerProcess.RepositoryRoot(), "Directory.Build.props");
         var declared = VersionElement().Match(File.ReadAllText(props));
 
         Assert.True(declared.Success, $"{props} declares no <Version>");
@@ -41,20 +41,6 @@ public sealed partial class VersionTests(DefaultServerFixture fixture) : IClassF
 
         Assert.Equal("ok", health.GetProperty("status").GetString());
         Assert.Equal(ServerVersion, health.GetProperty("version").GetString());
-    }
-
-    private static string FindUp(string file)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, file);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"no {file} above {AppContext.BaseDirectory}");
     }
 
     [GeneratedRegex("<Version>(?<version>[^<]+)</Version>", RegexOptions.CultureInvariant)]
