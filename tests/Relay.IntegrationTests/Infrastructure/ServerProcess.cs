@@ -156,7 +156,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as systemd, Docker or Kubernetes stop a service.</summary>
     public async Task TerminateAsync()
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        // The shell's own `kill`: no package (procps) needed.
+        using var kill = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"kill -TERM {_process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}" } })!;
         await kill.WaitForExitAsync().WaitAsync(Bound);
         Assert.True(kill.ExitCode == 0, $"kill -TERM {_process.Id} failed with {kill.ExitCode}");
     }
