@@ -53,6 +53,7 @@ internal sealed class PrometheusMetrics
         _slowConsumerCloses = factory.CreateCounter("relay_slow_consumer_closes_total", "Connections closed with 4004 (send queue overflow).");
         _rateLimitHits = factory.CreateCounter("relay_rate_limit_hits_total", "Messages refused with rate_limited.");
         _errors = factory.CreateCounter("relay_errors_total", "Error frames sent to clients, by code.", "code");
+        factory.CreateGauge("relay_build_info", "The server's version, as a label; always 1.", "version").WithLabels(BuildInfo.Version).Set(1);
         Registry.AddBeforeCollectCallback(Update);
     }
 

@@ -41,6 +41,9 @@ internal sealed class ConnectionRegistry
         }
     }
 
+    /// <summary>Open connections, closing ones included until they end.</summary>
+    public int Count => _connections.Count;
+
     public int CloseAll(ushort code, string reason)
     {
         var closed = 0;

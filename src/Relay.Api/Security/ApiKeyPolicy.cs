@@ -24,19 +24,12 @@ internal sealed partial class ApiKeyPolicy
     private readonly ILogger<ApiKeyPolicy> _logger;
     private readonly bool _anonymousAllowed;
 
-    public ApiKeyPolicy(IOptions<RelayOptions> options, IHostEnvironment environment, ILogger<ApiKeyPolicy> logger)
+    public ApiKeyPolicy(IOptions<RelayOptions> options, ILogger<ApiKeyPolicy> logger)
     {
         var relay = options.Value;
         _logger = logger;
         _keyDigests = [.. relay.ApiKeys.Where(k => !string.IsNullOrEmpty(k)).Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k)))];
         _anonymousAllowed = relay.AllowAnonymousApi;
-        if (_keyDigests.Length == 0 && !relay.AllowAnonymousApi && !environment.IsDevelopment())
-        {
-            throw new OptionsValidationException(
-                RelayOptions.SectionName,
-                typeof(RelayOptions),
-                [$"Relay:ApiKeys: no API keys are configured and the environment is {environment.EnvironmentName}. Set Relay:ApiKeys (for example Relay__ApiKeys__0=<a long random key>) or Relay:AllowAnonymousApi=true."]);
-        }
     }
 
     public bool IsOpen => _keyDigests.Length == 0;

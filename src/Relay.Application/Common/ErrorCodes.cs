@@ -16,7 +16,7 @@ public static class ErrorCodes
     public const string UnknownClient = "unknown_client";
     public const string RateLimited = "rate_limited";
 
-    /// <summary>Not in PROTOCOL.md: a cluster node cannot reach the shared state (Redis) right now; retry later.</summary>
+    /// <summary>Since version 1.1 of the contract: a cluster node cannot reach the shared state (Redis) right now; retry later.</summary>
     public const string Unavailable = "unavailable";
 }
 

@@ -139,7 +139,7 @@ public sealed class OpenApiDocumentTests(DefaultServerFixture fixture) : IClassF
         var names = document["components"]!["schemas"]!.AsObject().Select(s => s.Key).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["CreateRoomRequest", "CreatedRoom", "HealthStatus", "HttpValidationProblemDetails", "ProblemDetails", "PushMessageRequest", "PushMessageResult", "Room", "RoomClient", "RoomList", "Summary", "UpdateRoomRequest"],
+            ["CreateRoomRequest", "CreatedRoom", "HealthStatus", "HttpValidationProblemDetails", "LivenessStatus", "ProblemDetails", "PushMessageRequest", "PushMessageResult", "Room", "RoomClient", "RoomList", "Summary", "UpdateRoomRequest"],
             names);
     }
 
