@@ -52,7 +52,10 @@ public sealed class RelayJsTests(BrowserFixture fixture)
         Assert.False((await alice.OnClientAsync("a", "c => c.isHost")).GetBoolean());
 
         // A host-only message from a non-host is refused with the server's error code, echoing the ref.
+        // Bob hands the host back only once alice's kick has been refused: sent at once from two connections, the
+        // transfer could be handled first and the kick then succeed.
         await alice.OnClientAsync("a", "c => c.kick(2)");
+        await alice.WaitForEventAsync("a", "error", new { code = "not_host" }, beforeTransfers);
         await bob.OnClientAsync("b", "c => c.transferHost(1)");
         await alice.WaitForSequenceAsync(
             "a",
