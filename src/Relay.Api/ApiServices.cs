@@ -33,6 +33,7 @@ internal static class ApiServices
             ApiKeyPolicy.AddToSwagger(o);
         });
         services.AddSingleton<ApiKeyPolicy>();
+        services.AddSingleton<Readiness>();
         services.AddSingleton<PrometheusMetrics>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<WebSocketHandler>();

@@ -1,5 +1,3 @@
-using Relay.Application.Abstractions;
-
 namespace Relay.Api.Hosting;
 
 internal static class HealthEndpoints
@@ -12,12 +10,10 @@ internal static class HealthEndpoints
     {
         endpoints.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok")))
             .WithTags("Health").WithSummary("Liveness");
-        endpoints.MapGet("/readyz", IResult (IHostApplicationLifetime lifetime, IRoomManager rooms) =>
-                lifetime.ApplicationStopping.IsCancellationRequested
-                    ? TypedResults.Json(new HealthStatus("stopping"), statusCode: StatusCodes.Status503ServiceUnavailable)
-                    : !rooms.IsAvailable
-                        ? TypedResults.Json(new HealthStatus("backplane unavailable"), statusCode: StatusCodes.Status503ServiceUnavailable)
-                        : TypedResults.Ok(new HealthStatus("ready")))
+        endpoints.MapGet("/readyz", IResult (Readiness readiness) =>
+                readiness.NotReadyReason is { } reason
+                    ? TypedResults.Json(new HealthStatus(reason), statusCode: StatusCodes.Status503ServiceUnavailable)
+                    : TypedResults.Ok(new HealthStatus("ready")))
             .WithTags("Health").WithSummary("Readiness")
             .Produces<HealthStatus>().Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
         return endpoints;
