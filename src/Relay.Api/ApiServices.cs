@@ -26,6 +26,7 @@ internal static class ApiServices
         });
         services.AddRelayOpenApi();
         services.AddSingleton<ApiKeyPolicy>();
+        services.AddSingleton<Readiness>();
         services.AddSingleton<PrometheusMetrics>();
         services.AddSingleton<OriginPolicy>();
         services.AddSingleton<ConnectionRegistry>();

@@ -2,6 +2,12 @@ using Microsoft.Extensions.Options;
 using Relay.Api;
 using Relay.Api.Hosting;
 
+// `--healthcheck [url]`: the container's HEALTHCHECK (the runtime image has no curl); see HealthCheckCommand.
+if (HealthCheckCommand.IsRequested(args))
+{
+    return await HealthCheckCommand.RunAsync(args, Console.Out);
+}
+
 try
 {
     var app = RelayServer.Build(args);

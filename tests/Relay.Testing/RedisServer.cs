@@ -15,8 +15,8 @@ namespace Relay.IntegrationTests.Infrastructure;
 /// </summary>
 /// <remarks>
 /// No redis-server outlives the test run: <see cref="DisposeAsync"/> kills it, a process-exit hook kills any
-/// still running, and a small shell watchdog started next to each one kills it if the test host itself is killed
-/// (a hang timeout, Ctrl+C) before either could run.
+/// still running, and a <see cref="ProcessWatchdog"/> started next to each one kills it if the test host itself is
+/// killed (a hang timeout, Ctrl+C) before either could run.
 /// </remarks>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -73,7 +73,7 @@ public sealed class RedisServer : IAsyncDisposable
             Exception? last = null;
             for (var attempt = 0; attempt < 5; attempt++)
             {
-                server.Port = FreePort();
+                server.Port = ProcessWatchdog.FreePort();
                 try
                 {
                     await server.LaunchAsync();
@@ -183,37 +183,32 @@ public sealed class RedisServer : IAsyncDisposable
             _process = process;
         }
 
-        StartWatchdog(process.Id, Directory);
+        ProcessWatchdog.Start(process.Id, Directory);
 
-        using var cts = new CancellationTokenSource(StartTimeout);
-        while (true)
+        try
         {
-            if (process.HasExited)
-            {
-                lock (_gate)
+            await Eventually.TrueAsync(
+                async () =>
                 {
-                    _process = null;
-                }
+                    if (process.HasExited)
+                    {
+                        lock (_gate)
+                        {
+                            _process = null;
+                        }
 
-                throw new RedisStartException($"redis-server exited with {process.ExitCode} on port {Port}:\n{Output()}");
-            }
+                        throw new RedisStartException($"redis-server exited with {process.ExitCode} on port {Port}:\n{Output()}");
+                    }
 
-            if (await PingAsync(cts.Token))
-            {
-                return;
-            }
-
-            try
-            {
-                // Polling interval while redis-server opens its port (not a synchronisation sleep).
-                await Task.Delay(50, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                await StopAsync();
-                throw new InvalidOperationException(
-                    $"redis-server on port {Port} did not answer PING within {StartTimeout.TotalSeconds} s:\n{Output()}");
-            }
+                    return await PingAsync(CancellationToken.None);
+                },
+                StartTimeout,
+                $"redis-server on port {Port} answering PING");
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            await StopAsync();
+            throw new InvalidOperationException($"{ex.Message}:\n{Output()}", ex);
         }
     }
 
@@ -246,50 +241,6 @@ public sealed class RedisServer : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {
             return false;
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
-
-    /// <summary>
-    /// Kills redis-server <paramref name="redisPid"/> and deletes <paramref name="directory"/> if this test host dies
-    /// first; exits as soon as redis has.
-    /// </summary>
-    private static void StartWatchdog(int redisPid, string directory)
-    {
-        var info = new ProcessStartInfo("/bin/sh")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(
-            "while kill -0 \"$1\" 2>/dev/null; do kill -0 \"$2\" 2>/dev/null || exit 0; sleep 1; done; " +
-            "kill -9 \"$2\" 2>/dev/null; sleep 1; rm -rf -- \"$3\"; exit 0");
-        info.ArgumentList.Add("relay-redis-watchdog");
-        info.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        info.ArgumentList.Add(redisPid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        info.ArgumentList.Add(directory);
-        try
-        {
-            using var watchdog = Process.Start(info);
-        }
-        catch (Win32Exception)
-        {
-            // No /bin/sh: the dispose and process-exit hooks still apply.
         }
     }
 

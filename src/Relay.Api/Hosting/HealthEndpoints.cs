@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Relay.Application.Abstractions;
 
 namespace Relay.Api.Hosting;
 
@@ -8,30 +6,26 @@ internal static class HealthEndpoints
 {
     /// <summary>
     /// `/healthz` (the process is alive, and its version) and `/readyz` (it accepts work: not while shutting
-    /// down, nor while a cluster node cannot reach Redis). Both also answer `HEAD`, with the status and no body,
-    /// as load balancers probe.
+    /// down, nor while a cluster node cannot reach Redis; see <see cref="Readiness"/>). Both also answer `HEAD`,
+    /// with the status and no body, as load balancers probe.
     /// </summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/healthz", () => TypedResults.Ok(new LivenessStatus("ok", BuildInfo.Version)))
             .WithTags("Health").WithSummary("Liveness and version");
-        endpoints.MapGet("/readyz", (IHostApplicationLifetime lifetime, IRoomManager rooms) => Readiness(lifetime, rooms))
+        endpoints.MapGet("/readyz", IResult (Readiness readiness) =>
+                readiness.NotReadyReason is { } reason
+                    ? TypedResults.Json(new HealthStatus(reason), statusCode: StatusCodes.Status503ServiceUnavailable)
+                    : TypedResults.Ok(new HealthStatus("ready")))
             .WithTags("Health").WithSummary("Readiness")
             .Produces<HealthStatus>().Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
         endpoints.MapMethods("/healthz", [HttpMethods.Head], () => TypedResults.Ok())
             .ExcludeFromDescription();
-        endpoints.MapMethods("/readyz", [HttpMethods.Head], (IHostApplicationLifetime lifetime, IRoomManager rooms) =>
-                TypedResults.StatusCode(Readiness(lifetime, rooms).StatusCode ?? StatusCodes.Status200OK))
+        endpoints.MapMethods("/readyz", [HttpMethods.Head], (Readiness readiness) =>
+                TypedResults.StatusCode(readiness.NotReadyReason is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable))
             .ExcludeFromDescription();
         return endpoints;
     }
-
-    private static JsonHttpResult<HealthStatus> Readiness(IHostApplicationLifetime lifetime, IRoomManager rooms) =>
-        lifetime.ApplicationStopping.IsCancellationRequested
-            ? TypedResults.Json(new HealthStatus("stopping"), statusCode: StatusCodes.Status503ServiceUnavailable)
-            : !rooms.IsAvailable
-                ? TypedResults.Json(new HealthStatus("backplane unavailable"), statusCode: StatusCodes.Status503ServiceUnavailable)
-                : TypedResults.Json(new HealthStatus("ready"), statusCode: StatusCodes.Status200OK);
 }
 
 /// <summary>A readiness answer.</summary>

@@ -30,7 +30,7 @@ internal static class OpenApiExamples
         [typeof(PushMessageResult)] = """{"recipients":1}""",
         [typeof(Summary)] = """{"rooms":3,"clients":7,"roomsByProtocol":{"host":1,"mesh":2},"messagesRelayed":1520,"bytesRelayed":48213,"uptimeSeconds":3600}""",
         [typeof(HealthStatus)] = """{"status":"ready"}""",
-        [typeof(LivenessStatus)] = """{"status":"ok","version":"0.3.0+4f2c9a1e7b3d5c8f0a6e2d4b1c9f7e5a3d8b6c0e"}""",
+        [typeof(LivenessStatus)] = """{"status":"ok","version":"0.3.0-dev+4f1c2e9a7b3d5c8f0a6e2d4b1c9f7e5a3d8b6c0e"}""",
     };
 
     /// <summary>By status code: the problem details of error responses.</summary>

@@ -52,6 +52,10 @@ public sealed class RedisOutageTests
             await Eventually.StatusAsync(node.Http, "/readyz", HttpStatusCode.ServiceUnavailable, DetectBound);
             using var health = await node.Http.GetAsync(new Uri("/healthz", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            // The metrics the alerts RelayNodeNotReady and RelayRedisUnavailable watch say the same.
+            var metrics = await node.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Matches("(?m)^relay_ready 0$", metrics);
+            Assert.Matches("(?m)^relay_backplane_available 0$", metrics);
         }
 
         // Clients of one node still relay to each other.
@@ -77,6 +81,7 @@ public sealed class RedisOutageTests
         foreach (var node in nodes)
         {
             await Eventually.StatusAsync(node.Http, "/readyz", HttpStatusCode.OK, RecoverBound);
+            Assert.Matches("(?m)^relay_ready 1$", await node.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
         }
 
         // Every member is still in the room, and relays cross nodes again, both ways.

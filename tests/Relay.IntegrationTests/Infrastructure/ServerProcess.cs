@@ -53,21 +53,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// (without building: the build this test project triggered is used); the process is `dotnet run`'s.
     /// </summary>
     public static ServerProcess StartWithDotnetRun(IEnumerable<string>? arguments = null) =>
-        Start(["run", "--project", Path.Combine(RepositoryRoot(), "src", "Relay.Api"), "--no-build", "--no-launch-profile", "--"], arguments, null, null);
-
-    /// <summary>The directory holding Directory.Build.props above the test binaries: the repository root.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Directory.Build.props")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"no Directory.Build.props above {AppContext.BaseDirectory}");
-    }
+        Start(["run", "--project", Repository.PathOf("src", "Relay.Api"), "--no-build", "--no-launch-profile", "--"], arguments, null, null);
 
     private static ServerProcess Start(
         string[] launcher,

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Relay.IntegrationTests.Infrastructure;
 
 namespace Relay.IntegrationTests.Operations;
@@ -23,10 +22,7 @@ public sealed class HealthProbeTests(DefaultServerFixture fixture) : IClassFixtu
     public async Task Head_on_readyz_answers_503_without_a_body_while_the_node_cannot_reach_redis()
     {
         // A port nobody listens on: the node starts, but without its backplane it is not ready.
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        var port = ProcessWatchdog.FreePort();
         await using var server = await RelayServer.StartAsync(
             ("Relay:Backplane", "Redis"),
             ("Relay:Redis:ConnectionString", $"127.0.0.1:{port},connectTimeout=500"));

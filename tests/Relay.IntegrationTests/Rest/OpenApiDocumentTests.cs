@@ -22,7 +22,7 @@ public sealed class OpenApiDocumentTests(DefaultServerFixture fixture) : IClassF
     public async Task The_committed_docs_openapi_json_is_the_document_the_server_serves()
     {
         var served = await ServedDocumentAsync();
-        var file = Path.Combine(RepositoryRoot(), "docs", "openapi.json");
+        var file = Repository.PathOf("docs", "openapi.json");
         if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
         {
             var options = new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -288,17 +288,4 @@ public sealed class OpenApiDocumentTests(DefaultServerFixture fixture) : IClassF
 
     private static string Member(string path, string key) =>
         key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? $"{path}.{key}" : $"{path}['{key}']";
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Relay.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Relay.sln above {AppContext.BaseDirectory}");
-    }
 }

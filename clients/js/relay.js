@@ -1,4 +1,6 @@
-// Relay browser client: a dependency-free ES module served by every Relay server at /client/relay.js.
+// Relay browser client: a dependency-free ES module served by every Relay server at /client/relay.js, and the
+// npm package @relay-server/client (this folder, clients/js; types in relay.d.ts). This file is the one source of
+// both: the server embeds it at build time.
 // Reference: docs/clients.md (Browser section) and docs/protocol.md (wire protocol, version 1).
 //
 //   import { RelayApi, RelayClient } from '/client/relay.js';
