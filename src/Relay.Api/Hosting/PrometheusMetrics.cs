@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Relay.Application.Rooms;
 using Relay.Application.Common;
+using Relay.Application.Common.Options;
 
 namespace Relay.Api.Hosting;
 
@@ -13,10 +15,12 @@ internal sealed class PrometheusMetrics
 {
     private readonly RelayStats _stats;
     private readonly RoomManager _roomManager;
+    private readonly Readiness _readiness;
     private readonly Gauge _connections;
     private readonly Gauge _openRooms;
     private readonly Gauge _clients;
     private readonly Gauge _backplane;
+    private readonly Gauge _ready;
     private readonly Counter _connectionsOpened;
     private readonly Counter _messagesReceived;
     private readonly Counter _bytesReceived;
@@ -35,10 +39,11 @@ internal sealed class PrometheusMetrics
     private readonly Counter _resyncs;
     private readonly Counter _lostRelays;
 
-    public PrometheusMetrics(RelayStats stats, RoomManager rooms)
+    public PrometheusMetrics(RelayStats stats, RoomManager rooms, Readiness readiness, IOptions<RelayOptions> options)
     {
         _stats = stats;
         _roomManager = rooms;
+        _readiness = readiness;
         Registry = Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
         var factory = Metrics.WithCustomRegistry(Registry);
@@ -46,6 +51,10 @@ internal sealed class PrometheusMetrics
         _openRooms = factory.CreateGauge("relay_rooms", "Open rooms.");
         _clients = factory.CreateGauge("relay_clients", "Clients in rooms connected to this node.");
         _backplane = factory.CreateGauge("relay_backplane_available", "1 while the room store is reachable (always 1 on a single node), else 0.");
+        _ready = factory.CreateGauge("relay_ready", "1 while /readyz answers 200 (not stopping, room store reachable), else 0.");
+        // Configuration, read once: the denominator of connection headroom (relay_connections / relay_max_connections).
+        factory.CreateGauge("relay_max_connections", "Relay:MaxConnections, the open WebSocket connections this node accepts.")
+            .Set(options.Value.MaxConnections);
         _connectionsOpened = factory.CreateCounter("relay_connections_opened_total", "WebSocket connections accepted since start.");
         _messagesReceived = factory.CreateCounter("relay_messages_received_total", "Messages received from clients.");
         _bytesReceived = factory.CreateCounter("relay_received_bytes_total", "Bytes of messages received from clients.");
@@ -74,6 +83,7 @@ internal sealed class PrometheusMetrics
         {
             _resumeFailures.WithLabels(reason);
         }
+        factory.CreateGauge("relay_build_info", "The server's version, as a label; always 1.", "version").WithLabels(BuildInfo.Version).Set(1);
         Registry.AddBeforeCollectCallback(Update);
     }
 
@@ -123,6 +133,7 @@ internal sealed class PrometheusMetrics
 
         _lostRelays.IncTo(_stats.LostRelays);
         _backplane.Set(_roomManager.IsAvailable ? 1 : 0);
+        _ready.Set(_readiness.NotReadyReason is null ? 1 : 0);
         _connectionsOpened.IncTo(_stats.ConnectionsOpened);
         _messagesReceived.IncTo(_stats.MessagesReceived);
         _bytesReceived.IncTo(_stats.BytesReceived);

@@ -9,15 +9,18 @@ namespace Relay.Api.Realtime;
 /// The WebSocket under a client connection. It only moves bytes: a bounded outbound queue (messages and bytes)
 /// drained by one writer loop that takes everything queued at once and writes it as one coalesced batch, an orderly
 /// close that writes what is queued first, and a close timeout after which the socket is aborted. Enqueueing never
-/// blocks: a client whose queue overflows is closed with 4004 instead of slowing anyone. It knows nothing of rooms:
-/// a room member sends with the membership epoch it was given, which <see cref="EndEpoch"/> ends.
+/// blocks: a client whose queue overflows is closed with 4004 instead of slowing anyone. The bound covers every frame
+/// accepted and not yet written (the batch being written counts until its write has finished), except a returning
+/// client's replay, which the room's history holds anyway. When the client's side ends (<see cref="StopDelivery"/>),
+/// nothing more is accepted and what is queued is dropped. It knows nothing of rooms: a room member sends with the
+/// membership epoch it was given, which <see cref="EndEpoch"/> ends.
 /// </summary>
 internal sealed partial class WebSocketTransport : IConnection, IDisposable
 {
     private readonly WebSocket _socket;
     private readonly CoalescingStream? _stream;
     private readonly Lock _gate = new();
-    private readonly Queue<OutboundFrame> _queue = new();
+    private readonly Queue<Queued> _queue = new();
     private readonly WriterSignal _wakeWriter = new();
     private readonly int _maxMessages;
     private readonly long _maxBytes;
@@ -31,8 +34,10 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
     private readonly CancellationTokenSource _aborted = new();
     private ITimer? _closeTimer;
     private int _epoch;
-    private int _queuedMessages;
-    private long _queuedBytes;
+
+    /// <summary>Frames accepted and not yet written (queued, or in the batch being written), and their payload bytes.</summary>
+    private int _heldMessages;
+    private long _heldBytes;
     private bool _writerWaiting;
     private volatile bool _closing;
     private ushort _closeCode;
@@ -87,19 +92,12 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
 
     public void Close(ushort code, string reason) => Close(code, reason, discardQueued: false);
 
-    /// <summary>True when the peer's close frame came before any close of the server's.</summary>
-    public bool ClosedByPeer { get; private set; }
-
-    /// <summary>The peer sent a close frame: answer it (after what is queued) unless the server was closing already.</summary>
-    public void CloseAfterPeer()
-    {
-        lock (_gate)
-        {
-            ClosedByPeer = !_closing;
-        }
-
-        Close(CloseCodes.Normal, string.Empty);
-    }
+    /// <summary>
+    /// The client's side has ended: it sent its close frame, broke the protocol (the WebSocket has then written
+    /// its own close frame), timed out or dropped the connection. Nothing more is delivered: frames are refused
+    /// from now on, the queued ones are dropped, and the transport closes (if it was not closing already).
+    /// </summary>
+    public void StopDelivery() => Close(CloseCodes.Normal, string.Empty, discardQueued: true);
 
     public void EndEpoch()
     {
@@ -113,11 +111,12 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
 
     /// <summary>
     /// Writes queued frames, a whole queue's worth per batch, until the transport closes; then sends the close
-    /// frame. Runs once per connection.
+    /// frame. Runs once per connection. An unexpected exception aborts the socket (so that the read loop ends
+    /// too) and is rethrown for the connection's owner to report.
     /// </summary>
     public async Task RunWriterAsync()
     {
-        var batch = new List<OutboundFrame>();
+        var batch = new List<Queued>();
         try
         {
             while (true)
@@ -135,8 +134,6 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
                         _queue.TrimExcess();
                     }
 
-                    _queuedMessages = 0;
-                    _queuedBytes = 0;
                     wait = batch.Count == 0 && !_closing;
                     _writerWaiting = wait;
                     if (batch.Count == 0 && _closing)
@@ -151,23 +148,21 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
                     continue;
                 }
 
+                var written = false;
                 try
                 {
-                    await WriteBatchAsync(batch);
+                    written = await WriteBatchAsync(batch);
                 }
                 finally
                 {
-                    foreach (var frame in batch)
-                    {
-                        frame.Release();
-                    }
+                    ReleaseWritten(batch, written);
+                }
 
-                    batch.Clear();
-                    if (batch.Capacity > TrimAbove)
-                    {
-                        // A burst grew the batch: do not keep its array for the life of an idle connection.
-                        batch.Capacity = TrimAbove;
-                    }
+                if (!written)
+                {
+                    // The WebSocket wrote a close frame of its own (the client broke the protocol): nothing may follow it.
+                    StopDelivery();
+                    break;
                 }
             }
 
@@ -180,6 +175,11 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
         {
             // The peer went away or the close timed out: nothing left to write to.
             Abort();
+        }
+        catch
+        {
+            Abort();
+            throw;
         }
         finally
         {
@@ -219,7 +219,10 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
         _aborted.Dispose();
     }
 
-    /// <summary>Queues <paramref name="frame"/>; with an <paramref name="epoch"/> (not -1), only while it is still the current one.</summary>
+    /// <summary>
+    /// Queues <paramref name="frame"/>: with an <paramref name="epoch"/> (not -1) only while it is still the current one;
+    /// not <paramref name="counted"/> against the bound for a replay.
+    /// </summary>
     private bool Enqueue(OutboundFrame frame, int epoch, bool counted)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -240,16 +243,16 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
                 return false;
             }
 
-            messages = _queuedMessages + (counted ? 1 : 0);
-            bytes = _queuedBytes + (counted ? frame.Length : 0);
+            messages = _heldMessages + (counted ? 1 : 0);
+            bytes = _heldBytes + (counted ? frame.Length : 0);
             overflow = counted && (messages > _maxMessages || bytes > _maxBytes);
             wake = false;
             if (!overflow)
             {
                 frame.AddReference();
-                _queue.Enqueue(frame);
-                _queuedMessages = messages;
-                _queuedBytes = bytes;
+                _queue.Enqueue(new Queued(frame, counted));
+                _heldMessages = messages;
+                _heldBytes = bytes;
                 wake = _writerWaiting;
                 _writerWaiting = false;
             }
@@ -272,32 +275,79 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
         return true;
     }
 
-    private async ValueTask WriteBatchAsync(List<OutboundFrame> batch)
+    /// <summary>Writes a batch; false when the stream refused it because a close frame has been written.</summary>
+    private async ValueTask<bool> WriteBatchAsync(List<Queued> batch)
     {
         if (_stream is not null)
         {
-            await _stream.WriteFramesAsync(batch, _aborted.Token);
+            return await _stream.WriteFramesAsync(batch, _aborted.Token);
         }
-        else
+
+        foreach (var (frame, _) in batch)
         {
-            foreach (var frame in batch)
+            var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+            await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The batch's write is over, done or not: its frames no longer count against the queue's bound (first, so
+    /// that whoever sees them counted as sent also sees them gone from the bound), then are counted as sent if
+    /// they were, and released.
+    /// </summary>
+    private void ReleaseWritten(List<Queued> batch, bool written)
+    {
+        var messages = 0;
+        long bytes = 0;
+        foreach (var (frame, counted) in batch)
+        {
+            if (counted)
             {
-                var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-                await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
+                messages++;
+                bytes += frame.Length;
             }
         }
 
-        foreach (var frame in batch)
+        lock (_gate)
         {
-            _stats.RecordSent(frame.Length);
+            _heldMessages -= messages;
+            _heldBytes -= bytes;
+        }
+
+        foreach (var (frame, _) in batch)
+        {
+            if (written)
+            {
+                _stats.RecordSent(frame.Length);
+            }
+
+            frame.Release();
+        }
+
+        batch.Clear();
+        if (batch.Capacity > TrimAbove)
+        {
+            // A burst grew the batch: do not keep its array for the life of an idle connection.
+            batch.Capacity = TrimAbove;
         }
     }
 
+    /// <summary>
+    /// Marks the transport closing (the first close code wins) and, with <paramref name="discardQueued"/>, drops
+    /// what is queued, even when it was closing already.
+    /// </summary>
     private void Close(ushort code, string reason, bool discardQueued)
     {
         bool wake;
         lock (_gate)
         {
+            if (discardQueued)
+            {
+                ReleaseQueuedLocked();
+            }
+
             if (_closing)
             {
                 return;
@@ -306,11 +356,6 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
             _closing = true;
             _closeCode = code;
             _closeReason = reason.Length > 120 ? reason[..120] : reason;
-            if (discardQueued)
-            {
-                ReleaseQueuedLocked();
-            }
-
             wake = _writerWaiting;
             _writerWaiting = false;
         }
@@ -332,19 +377,24 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
 
     private void ReleaseQueuedLocked()
     {
-        while (_queue.TryDequeue(out var frame))
+        while (_queue.TryDequeue(out var queued))
         {
-            frame.Release();
-        }
+            if (queued.Counted)
+            {
+                _heldMessages--;
+                _heldBytes -= queued.Frame.Length;
+            }
 
-        _queuedMessages = 0;
-        _queuedBytes = 0;
+            queued.Frame.Release();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId} is a slow consumer ({Messages} messages, {Bytes} bytes queued): closing with 4004")]
     private static partial void LogSlowConsumer(ILogger logger, long connectionId, int messages, long bytes);
-
 }
+
+/// <summary>A frame waiting to be written, and whether it counts against the send-queue bound (a replay does not).</summary>
+internal readonly record struct Queued(OutboundFrame Frame, bool Counted);
 
 /// <summary>A connection's send-queue limits and close timeout.</summary>
 internal readonly record struct TransportLimits(int MaxQueuedMessages, long MaxQueuedBytes, TimeSpan CloseTimeout);

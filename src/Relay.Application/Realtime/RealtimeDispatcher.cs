@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Mediator;
 using Microsoft.Extensions.Options;
 using Relay.Application.Common;
@@ -44,16 +43,11 @@ public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOption
     public async ValueTask HandleBinaryAsync(ClientConnection session, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var result = frame.Length switch
-        {
-            0 => RealtimeResult.Fail(ErrorCodes.BadRequest, "empty binary frame"),
-            _ when frame.Span[0] == 0x00 => await sender.Send(new BroadcastCommand(session, frame[1..], FrameKind.Binary), cancellationToken),
-            < 5 when frame.Span[0] == 0x01 => RealtimeResult.Fail(ErrorCodes.BadRequest, "binary send needs a 4-byte client id"),
-            _ when frame.Span[0] == 0x01 => await sender.Send(
-                new SendCommand(session, [BinaryPrimitives.ReadInt32BigEndian(frame.Span[1..5])], frame[5..], FrameKind.Binary),
-                cancellationToken),
-            _ => RealtimeResult.Fail(ErrorCodes.BadRequest, $"unknown binary operation 0x{frame.Span[0]:x2}"),
-        };
+        var parsed = BinaryMessageParser.Parse(frame, out var message);
+        var result = parsed.IsError ? parsed
+            : message.Target is int target
+                ? await sender.Send(new SendCommand(session, [target], message.Payload, FrameKind.Binary), cancellationToken)
+                : await sender.Send(new BroadcastCommand(session, message.Payload, FrameKind.Binary), cancellationToken);
 
         if (result.IsError)
         {

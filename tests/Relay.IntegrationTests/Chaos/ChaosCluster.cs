@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Relay.IntegrationTests.Cluster;
 using Relay.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Relay.IntegrationTests.Cluster;
 using Relay.IntegrationTests.Infrastructure;
 
 namespace Relay.IntegrationTests.Chaos;

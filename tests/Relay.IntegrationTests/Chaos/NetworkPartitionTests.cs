@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Relay.IntegrationTests.Cluster;
 using Relay.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 

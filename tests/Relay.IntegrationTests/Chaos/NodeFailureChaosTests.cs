@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
-using Relay.IntegrationTests.Cluster;
+using Relay.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Relay.IntegrationTests.Chaos;

@@ -1,4 +1,3 @@
-using Relay.IntegrationTests.Cluster;
 using Relay.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 

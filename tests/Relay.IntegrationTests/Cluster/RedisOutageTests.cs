@@ -39,9 +39,9 @@ public sealed class RedisOutageTests
         await using var cluster = await RelayCluster.StartAsync(2, redis);
         var nodes = cluster.Nodes;
         // Resume off: the room's relays need no sequence numbers from Redis (see the sequenced room below).
-        await using var room = await ClusterRoom.CreateAsync(nodes, via: 0, resumeWindowSeconds: 0);
+        await using var room = await RoomHarness.CreateAsync(nodes, via: 0, resumeWindowSeconds: 0);
         var (host, neighbour, remote) = (await room.JoinAsync(0), await room.JoinAsync(0), await room.JoinAsync(1));
-        await using var sequenced = await ClusterRoom.CreateAsync(nodes, via: 0);
+        await using var sequenced = await RoomHarness.CreateAsync(nodes, via: 0);
         var (sequencedSender, sequencedNeighbour) = (await sequenced.JoinAsync(0), await sequenced.JoinAsync(0));
         foreach (var node in nodes)
         {
@@ -55,6 +55,10 @@ public sealed class RedisOutageTests
             await Eventually.StatusAsync(node.Http, "/readyz", HttpStatusCode.ServiceUnavailable, DetectBound);
             using var health = await node.Http.GetAsync(new Uri("/healthz", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            // The metrics the alerts RelayNodeNotReady and RelayRedisUnavailable watch say the same.
+            var metrics = await node.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Matches("(?m)^relay_ready 0$", metrics);
+            Assert.Matches("(?m)^relay_backplane_available 0$", metrics);
         }
 
         // Clients of one node still relay to each other.
@@ -63,10 +67,13 @@ public sealed class RedisOutageTests
         await neighbour.SendJsonAsync(new { type = "send", to = new[] { host.ClientId }, data = "local" });
         await Expect.MessageAsync(host, neighbour.ClientId, "\"local\"");
 
-        // In a sequenced room (resume on) every relay takes its number from Redis: refused, nothing delivered.
-        await sequencedSender.SendTextAsync("""{"type":"broadcast","data":"during","ref":"s"}""");
-        Assert.Equal("s", (await sequencedSender.ExpectErrorAsync("unavailable")).GetProperty("ref").GetString());
-        await sequencedNeighbour.AssertNothingPendingAsync();
+        // In a sequenced room (resume on) a relay cannot take its number from Redis: it still reaches the sender's
+        // node, unnumbered.
+        await sequencedSender.SendTextAsync("""{"type":"broadcast","data":"during"}""");
+        var unnumbered = await sequencedNeighbour.ExpectAsync("message");
+        Assert.Equal("during", unnumbered.GetProperty("data").GetString());
+        Assert.False(unnumbered.TryGetProperty("seq", out _), $"a relay no store numbered carries no seq: {unnumbered.GetRawText()}");
+        await sequencedSender.AssertNothingPendingAsync();
 
         // Joins and room creation need Redis: refused, the connection stays usable.
         var joiner = await room.OpenAsync(0);
@@ -77,6 +84,7 @@ public sealed class RedisOutageTests
         using (var created = await nodes[1].Api.PostJsonAsync("/v1/api/rooms", "{}"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, created.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), created.Headers.RetryAfter?.Delta);
         }
 
         await redis.RestartAsync();
@@ -84,6 +92,7 @@ public sealed class RedisOutageTests
         foreach (var node in nodes)
         {
             await Eventually.StatusAsync(node.Http, "/readyz", HttpStatusCode.OK, RecoverBound);
+            Assert.Matches("(?m)^relay_ready 1$", await node.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
         }
 
         // Every member is still in the room, and relays cross nodes again, both ways.
@@ -112,7 +121,7 @@ public sealed class RedisOutageTests
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await RelayCluster.StartAsync(2, redis);
         var nodes = cluster.Nodes;
-        await using var room = await ClusterRoom.CreateAsync(nodes, via: 1);
+        await using var room = await RoomHarness.CreateAsync(nodes, via: 1);
         var (host, leaver, remote) = (await room.JoinAsync(0), await room.JoinAsync(0), await room.JoinAsync(1));
 
         await redis.StopAsync();

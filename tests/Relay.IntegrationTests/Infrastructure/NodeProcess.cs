@@ -83,7 +83,7 @@ public sealed class NodeProcess : IAsyncDisposable
         // A free port can be taken by someone else between our probe and the node's bind: try a few.
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var port = networkNamespace is null ? LocalPorts.Free() : Random.Shared.Next(20000, 60000);
+            var port = networkNamespace is null ? ProcessWatchdog.FreePort() : Random.Shared.Next(20000, 60000);
             var node = Launch(nodeId, list, new Uri($"http://{listenAddress}:{port.ToString(CultureInfo.InvariantCulture)}"), networkNamespace);
             try
             {

@@ -1,5 +1,6 @@
 using System.Text;
 using Relay.Application.Common;
+using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Broadcast;
 using Relay.Application.Realtime.Connect;
 using Relay.Application.Realtime.Kick;
@@ -12,10 +13,39 @@ using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Races;
 
-/// <summary>Unit-level races: each scenario runs a few hundred times on threads released together.</summary>
+/// <summary>
+/// Unit-level races: each scenario runs a few hundred times on threads released together. Where the outcome
+/// depends on which operation wins, the scenario runs on (up to <see cref="MaxIterations"/>) until each ordering
+/// has been seen at least once, and fails if one never was: a race that always resolves one way tests nothing.
+/// </summary>
 public sealed class RealtimeRaceTests
 {
     private const int Iterations = 300;
+    private const int MaxIterations = 20 * Iterations;
+
+    /// <summary>True while the scenario should run again: fewer than <see cref="Iterations"/> runs, or an ordering still unseen.</summary>
+    private static bool MoreRounds(int done, IReadOnlyDictionary<string, int> outcomes, int orderings) =>
+        done < MaxIterations && (done < Iterations || outcomes.Count < orderings);
+
+    private static void Count(Dictionary<string, int> outcomes, string key) => outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+
+    private static void AssertEveryOrderingOccurred(IReadOnlyDictionary<string, int> outcomes, params string[] orderings) =>
+        Assert.True(
+            orderings.All(outcomes.ContainsKey) && outcomes.Count == orderings.Length,
+            $"expected each of [{string.Join(", ", orderings)}] at least once; saw {string.Join(", ", outcomes.Select(o => $"{o.Key} x{o.Value}"))}");
+
+    /// <summary>Runs two operations released together, the first one started first in every other round.</summary>
+    private static async Task<(T First, T Second)> RaceAsync<T>(int round, Func<ValueTask<T>> first, Func<ValueTask<T>> second)
+    {
+        if (round % 2 == 0)
+        {
+            var results = await Concurrently.RunAsync(first, second);
+            return (results[0], results[1]);
+        }
+
+        var swapped = await Concurrently.RunAsync(second, first);
+        return (swapped[1], swapped[0]);
+    }
 
     private static void AssertHostIsAMember(Room room)
     {
@@ -36,7 +66,8 @@ public sealed class RealtimeRaceTests
     [Fact]
     public async Task Two_sessions_joining_the_last_seat_exactly_one_joins()
     {
-        for (var i = 0; i < Iterations; i++)
+        var winners = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; MoreRounds(i, winners, 2); i++)
         {
             var ctx = new RealtimeContext();
             var handler = new ConnectHandler(ctx.Membership);
@@ -45,9 +76,11 @@ public sealed class RealtimeRaceTests
             var a = ctx.NewClient();
             var b = ctx.NewClient();
 
-            var results = await Concurrently.RunAsync(
+            var (ra, rb) = await RaceAsync(
+                i,
                 () => handler.Handle(new ConnectCommand(a.Client, room.Id, Rooms.Secret, "a", false, MessageRef.None), CancellationToken.None),
                 () => handler.Handle(new ConnectCommand(b.Client, room.Id, Rooms.Secret, "b", false, MessageRef.None), CancellationToken.None));
+            RealtimeResult[] results = [ra, rb];
 
             Assert.Single(results, r => !r.IsError);
             Assert.Single(results, r => r.ErrorCode == ErrorCodes.RoomFull);
@@ -58,7 +91,10 @@ public sealed class RealtimeRaceTests
             Assert.Equal(["connected"], winner.Types);
             Assert.Equal(winner.ClientId, member.Single("client_joined").GetProperty("clientId").GetInt32());
             Assert.Equal(2, winner.ClientId);
+            Count(winners, winner == a ? "a" : "b");
         }
+
+        AssertEveryOrderingOccurred(winners, "a", "b");
     }
 
     [Theory]
@@ -105,7 +141,7 @@ public sealed class RealtimeRaceTests
     public async Task Transfer_host_to_a_leaving_client_never_leaves_a_host_that_is_not_a_member(string protocol)
     {
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < Iterations; i++)
+        for (var i = 0; MoreRounds(i, outcomes, 2); i++)
         {
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
@@ -113,12 +149,12 @@ public sealed class RealtimeRaceTests
             var transfer = new TransferHostHandler(ctx.Membership);
             var leave = new LeaveHandler(ctx.Membership);
 
-            var results = await Concurrently.RunAsync(
+            var (transferResult, leaveResult) = await RaceAsync(
+                i,
                 () => transfer.Handle(new TransferHostCommand(c[0].Client, 2), CancellationToken.None),
                 () => leave.Handle(new LeaveCommand(c[1].Client, MessageRef.None), CancellationToken.None));
 
-            var transferResult = results[0];
-            Assert.False(results[1].IsError);
+            Assert.False(leaveResult.IsError);
             Assert.True(!transferResult.IsError || transferResult.ErrorCode == ErrorCodes.UnknownClient, transferResult.ErrorCode);
             AssertHostIsAMember(room);
             Assert.Null(c[1].Session);
@@ -144,17 +180,18 @@ public sealed class RealtimeRaceTests
                 Assert.Null(room.HostId);
             }
 
-            var key = transferResult.ErrorCode ?? "ok";
-            outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+            // "transferred": the transfer won (then the new host left); unknown_client: the leave won.
+            Count(outcomes, transferResult.ErrorCode ?? "transferred");
         }
 
-        Assert.Equal(Iterations, outcomes.Values.Sum());
+        AssertEveryOrderingOccurred(outcomes, "transferred", ErrorCodes.UnknownClient);
     }
 
     [Fact]
     public async Task Kick_and_leave_of_the_same_client_remove_it_once()
     {
-        for (var i = 0; i < Iterations; i++)
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; MoreRounds(i, outcomes, 2); i++)
         {
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom().Room;
@@ -162,18 +199,21 @@ public sealed class RealtimeRaceTests
             var kick = new KickHandler(ctx.Membership);
             var leave = new LeaveHandler(ctx.Membership);
 
-            var results = await Concurrently.RunAsync(
+            var (kicked, left) = await RaceAsync(
+                i,
                 () => kick.Handle(new KickCommand(c[0].Client, 2, null), CancellationToken.None),
                 () => leave.Handle(new LeaveCommand(c[1].Client, MessageRef.None), CancellationToken.None));
 
-            var (kicked, left) = (results[0], results[1]);
             Assert.True(kicked.IsError != left.IsError, $"kick: {kicked.ErrorCode}, leave: {left.ErrorCode}");
             Assert.Equal(kicked.IsError ? ErrorCodes.UnknownClient : ErrorCodes.NotConnected, kicked.IsError ? kicked.ErrorCode : left.ErrorCode);
             var leftFrame = c[2].Single("client_left");
             Assert.Equal(2, leftFrame.GetProperty("clientId").GetInt32());
             Assert.Equal(kicked.IsError ? "left" : "kicked", leftFrame.GetProperty("reason").GetString());
             Assert.Equal(2, room.ClientCount);
+            Count(outcomes, kicked.IsError ? "left first" : "kicked first");
         }
+
+        AssertEveryOrderingOccurred(outcomes, "left first", "kicked first");
     }
 
     [Fact]

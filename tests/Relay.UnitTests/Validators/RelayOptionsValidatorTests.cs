@@ -88,12 +88,19 @@ public sealed class RelayOptionsValidatorTests
         Assert.False(_validator.Validate(new RelayOptions { ApiKeys = [string.Empty] }).IsValid);
     }
 
-    [Fact]
-    public void Allowed_origins_cannot_be_empty_strings()
-    {
-        Assert.False(_validator.Validate(new RelayOptions { AllowedOrigins = [string.Empty] }).IsValid);
-        Assert.True(_validator.Validate(new RelayOptions { AllowedOrigins = ["https://example.com"] }).IsValid);
-    }
+    [Theory]
+    [InlineData("https://example.com", true)]
+    [InlineData("https://Example.com/", true)]
+    [InlineData("http://localhost:3000", true)]
+    [InlineData("capacitor://localhost", true)]
+    [InlineData("", false)]
+    [InlineData("example.com", false)]
+    [InlineData("https://example.com/app", false)]
+    [InlineData("https://example.com?x=1", false)]
+    [InlineData("https://user@example.com", false)]
+    [InlineData("null", false)]
+    public void Allowed_origins_must_be_origins(string origin, bool valid) =>
+        Assert.Equal(valid, _validator.Validate(new RelayOptions { AllowedOrigins = [origin] }).IsValid);
 
     [Theory]
     [InlineData(0, true)]

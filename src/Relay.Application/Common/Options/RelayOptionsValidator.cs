@@ -26,7 +26,8 @@ public sealed class RelayOptionsValidator : AbstractValidator<RelayOptions>
         RuleFor(o => o.SendQueue.MaxBytes).InclusiveBetween(1024, 1L << 32).OverridePropertyName("SendQueue:MaxBytes");
         RuleFor(o => o.Backplane).Must(b => b is "InMemory" or "Redis").WithMessage("must be InMemory or Redis");
         RuleForEach(o => o.ApiKeys).NotEmpty().MinimumLength(16).WithMessage("each key must have at least 16 characters");
-        RuleForEach(o => o.AllowedOrigins).NotEmpty();
+        RuleForEach(o => o.AllowedOrigins).Must(o => WebOrigin.TryNormalize(o, out _))
+            .WithMessage("each entry must be an origin: a scheme, a host and an optional port, such as https://game.example");
         RuleFor(o => o.Redis.ConnectionString).NotEmpty().When(o => o.Backplane == "Redis").OverridePropertyName("Redis:ConnectionString");
         RuleFor(o => o.Redis.KeyPrefix).NotEmpty().Matches("^[A-Za-z0-9_.:-]{1,64}$").WithMessage("must be 1-64 letters, digits or _.:-")
             .OverridePropertyName("Redis:KeyPrefix");

@@ -9,7 +9,7 @@ namespace Relay.Application.Realtime.Parsing;
 /// <summary>
 /// Reads the envelope of a client text message with <see cref="Utf8JsonReader"/>: no DOM, no copies of `data`.
 /// Checks that the message is valid UTF-8 JSON, an object, and that each known field has the right JSON type;
-/// range checks are the validators' job.
+/// range checks are the validators' job. Whatever the bytes, it returns a result: it never throws.
 /// </summary>
 public static class ClientMessageParser
 {
@@ -35,6 +35,28 @@ public static class ClientMessageParser
             message = default;
             return Bad("message is not valid JSON");
         }
+        catch (InvalidOperationException) when (HasSurrogateEscape(span))
+        {
+            // A name or string escaping half of a UTF-16 surrogate pair (`\ud800` alone) is valid JSON syntax but
+            // no text: Utf8JsonReader refuses to unescape it, again only by throwing.
+            message = default;
+            return Bad("message has a \\u escape of an unpaired UTF-16 surrogate (\\ud800-\\udfff)");
+        }
+    }
+
+    /// <summary>Whether <paramref name="utf8"/> holds a `\u` escape of a surrogate code unit (D800-DFFF).</summary>
+    private static bool HasSurrogateEscape(ReadOnlySpan<byte> utf8)
+    {
+        while (utf8.IndexOf("\\u"u8) is var at and >= 0)
+        {
+            utf8 = utf8[(at + 2)..];
+            if (utf8.Length >= 2 && utf8[0] is (byte)'d' or (byte)'D' && utf8[1] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static RealtimeResult ParseCore(ReadOnlyMemory<byte> utf8, int maxDepth, ref ClientMessage message)

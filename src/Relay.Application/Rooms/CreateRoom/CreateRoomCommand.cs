@@ -4,7 +4,7 @@ using Relay.Application.Common.Results;
 
 namespace Relay.Application.Rooms.CreateRoom;
 
-/// <summary>`POST /v1/api/rooms`: the request body. Every field is optional.</summary>
+/// <summary>`POST /v1/api/rooms` (the body is the Api's `CreateRoomRequest`). Every field is optional.</summary>
 /// <param name="Id">The room id (1-64 of A-Z a-z 0-9 _ -); generated when absent.</param>
 /// <param name="Secret">The join secret (8-256 characters); generated when absent.</param>
 /// <param name="Protocol">`mesh` (default) or `host`.</param>

@@ -18,7 +18,7 @@ public sealed class CreateRoomHandler(RoomManager rooms, ProtocolRegistry protoc
             command.Id,
             command.Secret,
             protocols.Get(command.Protocol ?? MeshProtocol.ProtocolName),
-            command.HostAssignment == "secret" ? HostAssignment.Secret : HostAssignment.First,
+            command.HostAssignment == RoomDetails.SecretHostAssignment ? HostAssignment.Secret : HostAssignment.First,
             command.MaxClients ?? options.Value.DefaultMaxClients,
             RoomRules.ToMetadata(command.Metadata) ?? RoomMetadata.Empty,
             command.ResumeWindowSeconds ?? options.Value.Resume.WindowSeconds);
