@@ -30,12 +30,15 @@ if [ "${1:-}" = "--inside" ]; then
   shift
   work=$2
   exec 3>"$work/trace.txt" 4>"$work/server.log" 5>"$work/inside.log" 6>"$work/healthcheck.log"
+  # The container part runs from a copy in the work directory: this script may live under /tmp (a checkout
+  # there), which the container's tmpfs hides.
+  cp "$0" "$work/verify-dockerfile.sh"
   ip link set lo up
   mkdir -p "$work/rootfs"
   mount --rbind / "$work/rootfs"
   mount -o remount,bind,ro "$work/rootfs"
   mount -t tmpfs -o mode=1777,size=64m tmpfs "$work/rootfs/tmp"
-  exec chroot "$work/rootfs" "$0" --container "$@"
+  exec chroot "$work/rootfs" bash "$work/verify-dockerfile.sh" --container "$@"
 fi
 
 if [ "${1:-}" = "--container" ]; then

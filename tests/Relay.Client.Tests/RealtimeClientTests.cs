@@ -310,6 +310,9 @@ public sealed class RealtimeClientTests(ServerFixture fixture) : IClassFixture<S
 
         await alice.Client.BroadcastAsync(Json.Parse("\"one\""));
         await alice.Client.BroadcastBinaryAsync(new byte[] { 2 });
+        // The server handles alice's messages in order: once her ping is answered, both relays are queued for bob,
+        // so the push (another connection, REST) comes after them.
+        await alice.Client.PingAsync();
         await _server.Api.PushMessageAsync(room.Id, Json.Parse("3"));
         await bob.NextAsync<DataMessage>(m => m.IsFromServer);
         await bob.Client.CloseAsync();
