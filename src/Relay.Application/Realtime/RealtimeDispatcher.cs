@@ -47,9 +47,9 @@ public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOption
         var result = frame.Length switch
         {
             0 => RealtimeResult.Fail(ErrorCodes.BadRequest, "empty binary frame"),
-            _ when frame.Span[0] == 0x00 => await sender.Send(new BroadcastCommand(session, frame[1..], FrameKind.Binary), cancellationToken),
-            < 5 when frame.Span[0] == 0x01 => RealtimeResult.Fail(ErrorCodes.BadRequest, "binary send needs a 4-byte client id"),
-            _ when frame.Span[0] == 0x01 => await sender.Send(
+            _ when frame.Span[0] == Wire.Binary.Broadcast => await sender.Send(new BroadcastCommand(session, frame[1..], FrameKind.Binary), cancellationToken),
+            < 5 when frame.Span[0] == Wire.Binary.Send => RealtimeResult.Fail(ErrorCodes.BadRequest, "binary send needs a 4-byte client id"),
+            _ when frame.Span[0] == Wire.Binary.Send => await sender.Send(
                 new SendCommand(session, [BinaryPrimitives.ReadInt32BigEndian(frame.Span[1..5])], frame[5..], FrameKind.Binary),
                 cancellationToken),
             _ => RealtimeResult.Fail(ErrorCodes.BadRequest, $"unknown binary operation 0x{frame.Span[0]:x2}"),

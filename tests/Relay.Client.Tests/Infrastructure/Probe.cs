@@ -17,6 +17,7 @@ public sealed class Probe : IAsyncDisposable
         client.MessageReceived += (_, m) => _messages.Writer.TryWrite(m);
         client.Reconnecting += (_, e) => Reconnecting.Enqueue(e);
         client.Reconnected += (_, e) => _reconnected.Writer.TryWrite(e);
+        client.ResumeFailed += (_, e) => ResumeFailed.Enqueue(e);
         client.EventHandlerFailed += (_, e) => HandlerFailures.Enqueue(e);
     }
 
@@ -30,11 +31,13 @@ public sealed class Probe : IAsyncDisposable
 
     public ConcurrentQueue<Exception> HandlerFailures { get; } = new();
 
+    public ConcurrentQueue<RelayResumeFailedEventArgs> ResumeFailed { get; } = new();
+
     /// <summary>The next message of type <typeparamref name="T"/> matching <paramref name="match"/>; others are skipped.</summary>
-    public async Task<T> NextAsync<T>(Func<T, bool>? match = null)
+    public async Task<T> NextAsync<T>(Func<T, bool>? match = null, TimeSpan? within = null)
         where T : ServerMessage
     {
-        using var timeout = new CancellationTokenSource(Timeout);
+        using var timeout = new CancellationTokenSource(within ?? Timeout);
         while (true)
         {
             ServerMessage message;
@@ -44,7 +47,7 @@ public sealed class Probe : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"No {typeof(T).Name} within {Timeout}.");
+                throw new TimeoutException($"No {typeof(T).Name} within {within ?? Timeout}.");
             }
 
             if (message is T typed && (match is null || match(typed)))
