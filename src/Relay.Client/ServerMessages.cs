@@ -102,8 +102,8 @@ public class ConnectedMessage : ServerMessage
     public string? Ref { get; init; }
 
     /// <summary>
-    /// The room's latest <see cref="RoomEventMessage.Seq"/> at that moment (the client's view starts after it) when the
-    /// room has resume on and the client asked for it (<see cref="RelayRealtimeOptions.Resume"/>); else null.
+    /// The room's latest <see cref="RoomEventMessage.Seq"/> at that moment, when the room has resume on (the client's
+    /// view starts after it); else null.
     /// </summary>
     public long? Seq { get; init; }
 

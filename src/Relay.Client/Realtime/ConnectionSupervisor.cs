@@ -80,13 +80,13 @@ internal sealed class ConnectionSupervisor
 
     /// <summary>Sends a frame on the current connection.</summary>
     /// <exception cref="RelayRealtimeException">The connection is not open.</exception>
-    public Task SendAsync(byte[] frame, WebSocketMessageType type, CancellationToken cancellationToken) =>
-        OpenSocket().SendAsync(frame, type, cancellationToken);
+    public async Task SendAsync(byte[] frame, WebSocketMessageType type, CancellationToken cancellationToken) =>
+        await OpenSocket().SendAsync(frame, type, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Sends a request on the current connection and waits for its reply.</summary>
     /// <exception cref="RelayRealtimeException">The connection is not open, or closed before the reply.</exception>
-    public Task<ServerMessage> RequestAsync(JsonEncodedText type, Action<Utf8JsonWriter>? fields, CancellationToken cancellationToken) =>
-        _pending.RequestAsync(OpenSocket(), type, fields, cancellationToken);
+    public async Task<ServerMessage> RequestAsync(JsonEncodedText type, Action<Utf8JsonWriter>? fields, CancellationToken cancellationToken) =>
+        await _pending.RequestAsync(OpenSocket(), type, fields, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Joins a room on the open connection after a leave; later reconnects join it.</summary>
     /// <exception cref="RelayRealtimeException">The server refused the join, or the connection closed first.</exception>
