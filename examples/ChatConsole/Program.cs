@@ -86,7 +86,12 @@ internal sealed class Chat
         client.Kicked += (_, k) => Console.WriteLine($"* kicked: {k.Reason}");
         client.RoomClosed += (_, r) => Console.WriteLine($"* room closed: {r.Reason}{(r.Message is null ? "" : $" ({r.Message})")}");
         client.Reconnecting += (_, r) => Console.WriteLine($"* connection lost, reconnecting (attempt {r.Attempt}) in {r.Delay.TotalSeconds:0.0}s...");
-        client.Reconnected += (_, r) => Console.WriteLine($"* reconnected as #{r.Connected.ClientId} (was #{r.PreviousClientId})");
+        client.Reconnected += (_, r) => Console.WriteLine(r.Resumed
+            ? $"* back as #{r.Connected.ClientId}, {((ResumedMessage)r.Connected).Missed} missed messages follow"
+            : $"* reconnected as #{r.Connected.ClientId} (was #{r.PreviousClientId})");
+        client.ResumeFailed += (_, f) => Console.WriteLine($"* could not resume ({f.Error.Message}); joining again");
+        client.ClientAway += (_, a) => Console.WriteLine($"* {Who(a.ClientId)} lost the connection (seat kept)");
+        client.ClientBack += (_, b) => Console.WriteLine($"* {Who(b.ClientId)} is back");
     }
 
     public static async Task<int> RunAsync(string server, string? roomId, string? secret, string? name)

@@ -107,7 +107,7 @@ public sealed class RoomManager(
                     connection.Close(CloseCodes.GoingAway, "server shutting down");
                 }
 
-                await membership.LeaveAsync(session, LeaveReasons.Disconnected, cancellationToken);
+                await membership.LeaveAsync(session, connection: null, LeaveReasons.Disconnected, cancellationToken);
             }
         }
 

@@ -1,18 +1,18 @@
 namespace Relay.Domain.Connections;
 
-/// <summary>WebSocket close codes of the wire contract.</summary>
+/// <summary>WebSocket close codes of the wire contract (defined once in <see cref="Wire.CloseCodes"/>, shared with the client).</summary>
 public static class CloseCodes
 {
-    public const ushort Normal = 1000;
-    public const ushort GoingAway = 1001;
-    public const ushort ProtocolError = 1002;
-    public const ushort InvalidPayload = 1007;
-    public const ushort PolicyViolation = 1008;
-    public const ushort MessageTooBig = 1009;
-    public const ushort InternalError = 1011;
-    public const ushort RoomClosed = 4000;
-    public const ushort Kicked = 4001;
-    public const ushort ConnectTimeout = 4002;
-    public const ushort SlowConsumer = 4004;
-    public const ushort Replaced = 4005;
+    public const ushort Normal = Wire.CloseCodes.Normal;
+    public const ushort GoingAway = Wire.CloseCodes.GoingAway;
+    public const ushort ProtocolError = Wire.CloseCodes.ProtocolError;
+    public const ushort InvalidPayload = Wire.CloseCodes.InvalidPayload;
+    public const ushort PolicyViolation = Wire.CloseCodes.PolicyViolation;
+    public const ushort MessageTooBig = Wire.CloseCodes.MessageTooBig;
+    public const ushort InternalError = Wire.CloseCodes.InternalError;
+    public const ushort RoomClosed = Wire.CloseCodes.RoomClosed;
+    public const ushort Kicked = Wire.CloseCodes.Kicked;
+    public const ushort ConnectTimeout = Wire.CloseCodes.ConnectTimeout;
+    public const ushort SlowConsumer = Wire.CloseCodes.SlowConsumer;
+    public const ushort Replaced = Wire.CloseCodes.Replaced;
 }

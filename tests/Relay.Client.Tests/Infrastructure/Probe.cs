@@ -50,6 +50,11 @@ public sealed class Probe : IAsyncDisposable
             Record(nameof(client.Reconnected), e);
             _reconnected.Writer.TryWrite(e);
         };
+        client.ResumeFailed += (_, e) =>
+        {
+            Record(nameof(client.ResumeFailed), e);
+            ResumeFailed.Enqueue(e);
+        };
         client.Closed += (_, e) => Record(nameof(client.Closed), e);
         client.EventHandlerFailed += (_, e) =>
         {
@@ -80,11 +85,13 @@ public sealed class Probe : IAsyncDisposable
         }
     }
 
+    public ConcurrentQueue<RelayResumeFailedEventArgs> ResumeFailed { get; } = new();
+
     /// <summary>The next message of type <typeparamref name="T"/> matching <paramref name="match"/>; others are skipped.</summary>
-    public async Task<T> NextAsync<T>(Func<T, bool>? match = null)
+    public async Task<T> NextAsync<T>(Func<T, bool>? match = null, TimeSpan? within = null)
         where T : ServerMessage
     {
-        using var timeout = new CancellationTokenSource(Timeout);
+        using var timeout = new CancellationTokenSource(within ?? Timeout);
         while (true)
         {
             ServerMessage message;
@@ -94,7 +101,7 @@ public sealed class Probe : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"No {typeof(T).Name} within {Timeout}.");
+                throw new TimeoutException($"No {typeof(T).Name} within {within ?? Timeout}.");
             }
 
             if (message is T typed && (match is null || match(typed)))

@@ -75,6 +75,21 @@ public sealed class RedisOutageTests
         Assert.False(unnumbered.TryGetProperty("seq", out _), $"a relay no store numbered carries no seq: {unnumbered.GetRawText()}");
         await sequencedSender.AssertNothingPendingAsync();
 
+        // A backend's push into that room cannot be numbered either: it is refused at once, 503 with Retry-After (it
+        // used to wait forever for a receipt nobody completed), and nobody receives it.
+        using (var answer = new CancellationTokenSource(DetectBound))
+        using (var body = new StringContent("""{"data":"pushed during"}""", System.Text.Encoding.UTF8, "application/json"))
+        using (var pushed = await nodes[0].Http.PostAsync(new Uri($"/v1/api/rooms/{sequenced.Id}/messages", UriKind.Relative), body, answer.Token))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, pushed.StatusCode);
+            Assert.NotNull(pushed.Headers.RetryAfter);
+        }
+
+        // The sender's next relay still arrives, after the first: the refused relays keep the sender's order.
+        await sequencedSender.SendTextAsync("""{"type":"broadcast","data":"during again"}""");
+        Assert.Equal("during again", (await sequencedNeighbour.ExpectAsync("message")).GetProperty("data").GetString());
+        await sequencedNeighbour.AssertNothingPendingAsync();
+
         // Joins and room creation need Redis: refused, the connection stays usable.
         var joiner = await room.OpenAsync(0);
         await joiner.SendJsonAsync(new { type = "connect", roomId = room.Id, secret = room.Room.Secret, @ref = "j" });

@@ -95,7 +95,7 @@ public sealed class RoomMembershipTests
         Assert.Equal(MemberChange.Done, _ctx.Leave(c[1]));
         c[0].Clear();
 
-        Assert.Equal(MemberChange.UnknownClient, await _ctx.Membership.LeaveAsync(seat, LeaveReasons.Left, None));
+        Assert.Equal(MemberChange.UnknownClient, await _ctx.Membership.LeaveAsync(seat, c[1].Id, LeaveReasons.Left, None));
         Assert.Empty(c[0].Frames);
     }
 
@@ -262,7 +262,7 @@ public sealed class RoomMembershipTests
     {
         var room = _ctx.CreateRoom(resumeWindowSeconds: 30).Room;
         var c = _ctx.Seat(room, 2, resume: true);
-        await _ctx.Membership.DisconnectAsync(c[0].Session!, LeaveReasons.Disconnected, mayResume: true, None);
+        await _ctx.Membership.DisconnectAsync(c[0].Session!, c[0].Id, LeaveReasons.Disconnected, mayResume: true, None);
         c[1].Clear();
 
         _ctx.Time.Advance(TimeSpan.FromSeconds(29));

@@ -47,7 +47,31 @@ public sealed class ResumeHandlerTests
     }
 
     private async Task Drop(TestClient client) =>
-        await _ctx.Membership.DisconnectAsync(client.Session!, LeaveReasons.Disconnected, mayResume: true, CancellationToken.None);
+        await _ctx.Membership.DisconnectAsync(client.Session!, client.Id, LeaveReasons.Disconnected, mayResume: true, CancellationToken.None);
+
+    [Fact]
+    public async Task The_old_connection_of_a_seat_taken_over_by_a_resume_neither_leaves_nor_goes_away_when_it_ends()
+    {
+        var room = _ctx.CreateRoom(resumeWindowSeconds: 30).Room;
+        var host = _ctx.Joined(room, "host");
+        var (old, token, seq) = JoinResumable(room, "half-open");
+        var seat = old.Session!;
+
+        // The client comes back on a new connection while the server still holds the old one open.
+        var back = _ctx.NewClient();
+        Assert.False((await Resume(back, room.Id, token, seq)).IsError);
+        Assert.Same(seat, back.Session);
+        host.Clear();
+
+        // Then the old connection ends, as a drop and as a close for good: the seat is the new connection's.
+        await _ctx.Membership.DisconnectAsync(seat, old.Id, LeaveReasons.Disconnected, mayResume: true, CancellationToken.None);
+        Assert.Equal(Relay.Application.Rooms.Membership.MemberChange.UnknownClient, await _ctx.Membership.LeaveAsync(seat, old.Id, LeaveReasons.Disconnected, CancellationToken.None));
+
+        Assert.Empty(host.Frames);
+        Assert.Equal(2, room.ClientCount);
+        Assert.False(seat.IsAway);
+        Assert.Same(seat, back.Session);
+    }
 
     [Fact]
     public async Task A_client_coming_back_gets_resumed_then_what_it_missed_in_order_then_live_events()

@@ -115,7 +115,7 @@ public sealed class RoomJanitorTests
         var room = Create("resumable", resumeWindowSeconds: 30);
         var stays = _ctx.Joined(room);
         var drops = _ctx.Joined(room, resume: true);
-        await _ctx.Membership.DisconnectAsync(drops.Session!, "disconnected", mayResume: true, CancellationToken.None);
+        await _ctx.Membership.DisconnectAsync(drops.Session!, drops.Id, "disconnected", mayResume: true, CancellationToken.None);
         stays.Clear();
 
         _ctx.Time.Advance(TimeSpan.FromSeconds(29));

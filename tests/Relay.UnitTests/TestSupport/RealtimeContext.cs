@@ -119,7 +119,7 @@ internal sealed class RealtimeContext
     {
         var session = client.Session;
         Assert.NotNull(session);
-        var pending = Membership.LeaveAsync(session, reason, CancellationToken.None);
+        var pending = Membership.LeaveAsync(session, client.Id, reason, CancellationToken.None);
         Assert.True(pending.IsCompletedSuccessfully);
         return pending.Result;
     }

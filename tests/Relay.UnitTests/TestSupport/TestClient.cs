@@ -25,6 +25,9 @@ internal sealed class TestClient
     /// <summary>The seat the connection holds, or null.</summary>
     public Session? Session => Client.Session;
 
+    /// <summary>The connection's id (what membership compares a seat's connection with).</summary>
+    public long Id => Client.Id;
+
     public bool Accepts
     {
         get => Connection.Accepts;

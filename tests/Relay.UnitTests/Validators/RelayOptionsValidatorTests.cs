@@ -145,4 +145,22 @@ public sealed class RelayOptionsValidatorTests
         Assert.Contains(failures, f => f.StartsWith("Relay:RateLimit:Burst: ", StringComparison.Ordinal));
         Assert.True(validation.Validate(null, new RelayOptions()).Succeeded);
     }
+
+    [Theory]
+    [InlineData(-1, 512, 1048576, 1.5, "Resume:WindowSeconds")]
+    [InlineData(3601, 512, 1048576, 1.5, "Resume:WindowSeconds")]
+    [InlineData(30, 0, 1048576, 1.5, "Resume:HistoryMessages")]
+    [InlineData(30, 512, 0, 1.5, "Resume:HistoryBytes")]
+    [InlineData(30, 512, 1048576, 0, "Redis:TimeoutSeconds")]
+    [InlineData(30, 512, 1048576, -1, "Redis:TimeoutSeconds")]
+    public void Resume_and_redis_budget_values_out_of_range_are_refused(int window, int messages, long bytes, double timeout, string key)
+    {
+        var options = new RelayOptions();
+        options.Resume.WindowSeconds = window;
+        options.Resume.HistoryMessages = messages;
+        options.Resume.HistoryBytes = bytes;
+        options.Redis.TimeoutSeconds = timeout;
+
+        Assert.Equal([key], FailingProperties(options));
+    }
 }

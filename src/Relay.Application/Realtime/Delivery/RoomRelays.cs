@@ -30,8 +30,18 @@ public sealed class RoomRelays(IRoomBackplane backplane, RoomDelivery delivery, 
                 }
 
                 // The store is out: the relay still reaches this node's members, unnumbered (no `seq`, seq 0 in the
-                // binary header) and kept in no history; other nodes' members miss it (counted as a drop).
-                delivery.Relay(room, relay, 0);
+                // binary header) and kept in no history; other nodes' members miss it (counted as a drop). A relay
+                // with a receipt is refused through it: after the sender's earlier relays, whose outcomes may still be
+                // pending, and with its own copy of the payload (a slice of the receive buffer may be reused by then).
+                if (receipt is null)
+                {
+                    delivery.Relay(room, relay, 0);
+                }
+                else
+                {
+                    receipt.Refused(relay with { Payload = relay.Payload.ToArray() });
+                }
+
                 stats.RecordDrop();
             }
         }

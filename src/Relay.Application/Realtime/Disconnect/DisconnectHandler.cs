@@ -11,7 +11,7 @@ public sealed class DisconnectHandler(RoomMembership membership) : ICommandHandl
         ArgumentNullException.ThrowIfNull(command);
         if (command.Client.Session is { } session)
         {
-            await membership.DisconnectAsync(session, command.Reason, command.MayResume, cancellationToken);
+            await membership.DisconnectAsync(session, command.Client.Id, command.Reason, command.MayResume, cancellationToken);
         }
 
         return RealtimeResult.Ok;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Text;
 using Relay.Domain.Frames;
 
 namespace Relay.Application.Realtime.Frames;
@@ -12,7 +13,10 @@ namespace Relay.Application.Realtime.Frames;
 /// </summary>
 public static class RelayFrames
 {
-    private static ReadOnlySpan<byte> MessagePrefix => "{\"type\":\"message\",\"from\":"u8;
+    /// <summary>`{"type":"message","from":`, encoded once from the wire constant.</summary>
+    private static readonly byte[] MessagePrefixBytes = Encoding.UTF8.GetBytes("{\"type\":\"" + Wire.ServerTypes.Message + "\",\"from\":");
+
+    private static ReadOnlySpan<byte> MessagePrefix => MessagePrefixBytes;
 
     private static ReadOnlySpan<byte> SeqProperty => ",\"seq\":"u8;
 
@@ -51,21 +55,21 @@ public static class RelayFrames
     /// <summary>A binary relay in version 1's layout: 4-byte big-endian sender id, then the payload.</summary>
     public static OutboundFrame Binary(int from, ReadOnlySpan<byte> payload)
     {
-        var frame = OutboundFrame.Rent(4 + payload.Length, FrameKind.Binary);
+        var frame = OutboundFrame.Rent(Wire.Binary.SenderIdLength + payload.Length, FrameKind.Binary);
         var span = frame.WritableSpan;
         BinaryPrimitives.WriteInt32BigEndian(span, from);
-        payload.CopyTo(span[4..]);
+        payload.CopyTo(span[Wire.Binary.SenderIdLength..]);
         return frame;
     }
 
     /// <summary>A binary relay for a resumable client: 4-byte big-endian sender id, 8-byte big-endian seq, then the payload.</summary>
     public static OutboundFrame SequencedBinary(int from, long seq, ReadOnlySpan<byte> payload)
     {
-        var frame = OutboundFrame.Rent(12 + payload.Length, FrameKind.Binary);
+        var frame = OutboundFrame.Rent(Wire.Binary.SequencedHeaderLength + payload.Length, FrameKind.Binary);
         var span = frame.WritableSpan;
         BinaryPrimitives.WriteInt32BigEndian(span, from);
-        BinaryPrimitives.WriteInt64BigEndian(span[4..], seq);
-        payload.CopyTo(span[12..]);
+        BinaryPrimitives.WriteInt64BigEndian(span[Wire.Binary.SenderIdLength..], seq);
+        payload.CopyTo(span[Wire.Binary.SequencedHeaderLength..]);
         return frame;
     }
 

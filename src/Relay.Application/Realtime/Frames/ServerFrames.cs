@@ -18,7 +18,7 @@ public static class ServerFrames
     /// </summary>
     public static OutboundFrame Connected(Room room, Session self, MessageRef messageRef, string? resumeToken = null, long seq = 0)
     {
-        var w = JsonFrameWriter.Start("connected");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.Connected);
         WriteRoomView(w, room, self);
         WriteResume(w, resumeToken, seq);
         WriteRef(w, messageRef);
@@ -29,7 +29,7 @@ public static class ServerFrames
     public static OutboundFrame Resumed(ResumeView view, MessageRef messageRef, string resumeToken, int missed)
     {
         ArgumentNullException.ThrowIfNull(view);
-        var w = JsonFrameWriter.Start("resumed");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.Resumed);
         w.WriteString("roomId"u8, view.RoomId);
         w.WriteNumber("clientId"u8, view.ClientId);
         WriteHostId(w, view.HostId);
@@ -52,7 +52,7 @@ public static class ServerFrames
 
     public static OutboundFrame ClientJoined(int clientId, string? name, string? userId = null, long seq = 0)
     {
-        var w = JsonFrameWriter.Start("client_joined");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.ClientJoined);
         w.WriteNumber("clientId"u8, clientId);
         WriteName(w, name);
         if (userId is not null)
@@ -66,7 +66,7 @@ public static class ServerFrames
 
     public static OutboundFrame ClientLeft(int clientId, string reason, long seq = 0)
     {
-        var w = JsonFrameWriter.Start("client_left");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.ClientLeft);
         w.WriteNumber("clientId"u8, clientId);
         w.WriteString("reason"u8, reason);
         WriteSeq(w, seq);
@@ -75,7 +75,7 @@ public static class ServerFrames
 
     public static OutboundFrame ClientAway(int clientId, long seq)
     {
-        var w = JsonFrameWriter.Start("client_away");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.ClientAway);
         w.WriteNumber("clientId"u8, clientId);
         WriteSeq(w, seq);
         return JsonFrameWriter.Finish(w);
@@ -83,7 +83,7 @@ public static class ServerFrames
 
     public static OutboundFrame ClientBack(int clientId, long seq)
     {
-        var w = JsonFrameWriter.Start("client_back");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.ClientBack);
         w.WriteNumber("clientId"u8, clientId);
         WriteSeq(w, seq);
         return JsonFrameWriter.Finish(w);
@@ -91,7 +91,7 @@ public static class ServerFrames
 
     public static OutboundFrame HostChanged(int? hostId, long seq = 0)
     {
-        var w = JsonFrameWriter.Start("host_changed");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.HostChanged);
         WriteHostId(w, hostId);
         WriteSeq(w, seq);
         return JsonFrameWriter.Finish(w);
@@ -99,7 +99,7 @@ public static class ServerFrames
 
     public static OutboundFrame Kicked(string reason)
     {
-        var w = JsonFrameWriter.Start("kicked");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.Kicked);
         w.WriteString("reason"u8, reason);
         return JsonFrameWriter.Finish(w);
     }
@@ -107,7 +107,7 @@ public static class ServerFrames
     /// <summary>`room_closed`; <paramref name="message"/> is the host's optional text for `closed_by_host`.</summary>
     public static OutboundFrame RoomClosed(string reason, string? message = null)
     {
-        var w = JsonFrameWriter.Start("room_closed");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.RoomClosed);
         w.WriteString("reason"u8, reason);
         if (message is not null)
         {
@@ -119,21 +119,21 @@ public static class ServerFrames
 
     public static OutboundFrame Left(MessageRef messageRef)
     {
-        var w = JsonFrameWriter.Start("left");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.Left);
         WriteRef(w, messageRef);
         return JsonFrameWriter.Finish(w);
     }
 
     public static OutboundFrame Pong(MessageRef messageRef)
     {
-        var w = JsonFrameWriter.Start("pong");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.Pong);
         WriteRef(w, messageRef);
         return JsonFrameWriter.Finish(w);
     }
 
     public static OutboundFrame Error(string code, string message, MessageRef messageRef)
     {
-        var w = JsonFrameWriter.Start("error");
+        var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.Error);
         w.WriteString("code"u8, code);
         w.WriteString("message"u8, message);
         WriteRef(w, messageRef);

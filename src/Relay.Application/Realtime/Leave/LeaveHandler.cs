@@ -19,7 +19,7 @@ public sealed class LeaveHandler(RoomMembership membership) : ICommandHandler<Le
             return RealtimeResults.NotConnected;
         }
 
-        var change = await membership.LeaveAsync(session, LeaveReasons.Left, cancellationToken);
+        var change = await membership.LeaveAsync(session, client.Id, LeaveReasons.Left, cancellationToken);
         if (change != MemberChange.Done)
         {
             return change == MemberChange.Unavailable ? RealtimeResults.Unavailable : RealtimeResults.NotConnected;

@@ -16,8 +16,8 @@ public readonly record struct BinaryMessage(int? Target, ReadOnlyMemory<byte> Pa
 /// </summary>
 public static class BinaryMessageParser
 {
-    public const byte BroadcastOperation = 0x00;
-    public const byte SendOperation = 0x01;
+    public const byte BroadcastOperation = Wire.Binary.Broadcast;
+    public const byte SendOperation = Wire.Binary.Send;
 
     /// <summary>Parses <paramref name="frame"/>; on failure the result carries `bad_request`.</summary>
     public static RealtimeResult Parse(ReadOnlyMemory<byte> frame, out BinaryMessage message)

@@ -15,6 +15,20 @@ public static class ClientMessageParser
 {
     public const int MaxRefLength = 64;
 
+    /// <summary>The wire names of the client message types, the relays first (the most frequent).</summary>
+    private static readonly (JsonEncodedText Name, ClientMessageType Type)[] Types =
+    [
+        (Wire.EncodedClientTypes.Broadcast, ClientMessageType.Broadcast),
+        (Wire.EncodedClientTypes.Send, ClientMessageType.Send),
+        (Wire.EncodedClientTypes.Connect, ClientMessageType.Connect),
+        (Wire.EncodedClientTypes.Ping, ClientMessageType.Ping),
+        (Wire.EncodedClientTypes.Leave, ClientMessageType.Leave),
+        (Wire.EncodedClientTypes.Kick, ClientMessageType.Kick),
+        (Wire.EncodedClientTypes.TransferHost, ClientMessageType.TransferHost),
+        (Wire.EncodedClientTypes.Resume, ClientMessageType.Resume),
+        (Wire.EncodedClientTypes.CloseRoom, ClientMessageType.CloseRoom),
+    ];
+
     /// <summary>Parses <paramref name="utf8"/>; on failure the result carries `bad_request` or `unknown_type`.</summary>
     public static RealtimeResult Parse(ReadOnlyMemory<byte> utf8, int maxDepth, out ClientMessage message)
     {
@@ -206,47 +220,15 @@ public static class ClientMessageParser
 
     private static ClientMessageType ReadType(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals("broadcast"u8))
+        foreach (var (name, type) in Types)
         {
-            return ClientMessageType.Broadcast;
+            if (reader.ValueTextEquals(name.EncodedUtf8Bytes))
+            {
+                return type;
+            }
         }
 
-        if (reader.ValueTextEquals("send"u8))
-        {
-            return ClientMessageType.Send;
-        }
-
-        if (reader.ValueTextEquals("connect"u8))
-        {
-            return ClientMessageType.Connect;
-        }
-
-        if (reader.ValueTextEquals("ping"u8))
-        {
-            return ClientMessageType.Ping;
-        }
-
-        if (reader.ValueTextEquals("leave"u8))
-        {
-            return ClientMessageType.Leave;
-        }
-
-        if (reader.ValueTextEquals("kick"u8))
-        {
-            return ClientMessageType.Kick;
-        }
-
-        if (reader.ValueTextEquals("transfer_host"u8))
-        {
-            return ClientMessageType.TransferHost;
-        }
-
-        if (reader.ValueTextEquals("resume"u8))
-        {
-            return ClientMessageType.Resume;
-        }
-
-        return reader.ValueTextEquals("close_room"u8) ? ClientMessageType.CloseRoom : ClientMessageType.None;
+        return ClientMessageType.None;
     }
 
     private static string? ReadRef(ref Utf8JsonReader reader, ReadOnlyMemory<byte> utf8, ref ClientMessage message)

@@ -186,12 +186,15 @@ public sealed partial class RoomMembership(
 
     // ---- Leaving ---------------------------------------------------------------------------------------
 
-    /// <summary>`leave`: the client leaves for good; false when it was in no room.</summary>
-    public async ValueTask<MemberChange> LeaveAsync(Session session, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// The member leaves for good (`leave`, or a connection that ended for good). <paramref name="connection"/> is the
+    /// connection that asks: nothing happens once the seat is another connection's (it came back elsewhere meanwhile);
+    /// null only for the server itself (shutdown), which acts on the seat whoever holds it.
+    /// </summary>
+    public async ValueTask<MemberChange> LeaveAsync(Session session, long? connection, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         var room = session.Room;
-        var connection = session.Connection?.Id;
         var change = await CommitAsync(room, r => Owns(session, connection) ? r.DecideLeave(session.ClientId, reason) : Decision<MemberLeft>.Refuse(Refusal.NotMember), cancellationToken);
         if (change.Status == CommitStatus.Unavailable && change.Refusal == Refusal.Accepted)
         {
@@ -207,12 +210,11 @@ public sealed partial class RoomMembership(
     /// The connection under <paramref name="session"/> ended. A resumable member whose connection dropped
     /// (<paramref name="mayResume"/>) stays, away, for the room's window; any other leaves with <paramref name="reason"/>.
     /// </summary>
-    public async ValueTask DisconnectAsync(Session session, string reason, bool mayResume, CancellationToken cancellationToken)
+    public async ValueTask DisconnectAsync(Session session, long connection, string reason, bool mayResume, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (mayResume && session.Resumable && session.Room.IsSequenced)
         {
-            var connection = session.Connection?.Id;
             var away = await CommitAsync(
                 session.Room,
                 r => Owns(session, connection) ? r.DecideAway(session.ClientId, timeProvider.GetUtcNow()) : Decision<MemberAway>.Refuse(Refusal.NotMember),
@@ -231,7 +233,7 @@ public sealed partial class RoomMembership(
             }
         }
 
-        await LeaveAsync(session, reason, cancellationToken);
+        await LeaveAsync(session, connection, reason, cancellationToken);
     }
 
     /// <summary>Kicks <paramref name="clientId"/>: with <paramref name="byHost"/>, only while that session is still host.</summary>
@@ -444,7 +446,8 @@ public sealed partial class RoomMembership(
 
     /// <summary>
     /// Still the seat of the connection that asks (a decision made again after a conflict must not act on a seat that
-    /// came back on another connection meanwhile).
+    /// came back on another connection meanwhile). The asking connection is the caller's, never read from the session:
+    /// a seat taken over elsewhere has no connection here, which must not read as "anyone's".
     /// </summary>
     private static bool Owns(Session session, long? connection) =>
         session.IsMember && (connection is null || session.Connection?.Id == connection);

@@ -5,35 +5,32 @@ namespace Relay.Infrastructure.Backplanes.Redis;
 
 /// <summary>
 /// Which nodes are alive, and the cleanup of those that are not: heartbeats (which also add this node's relay counts
-/// to the cluster's, so the counts never fall when a node restarts and the stats hash never grows with node ids),
+/// to the cluster's, so the counts never fall when a node restarts, and keep its own share only while it is listed, so
+/// the stats hash never grows with node ids),
 /// leases on dead nodes (one survivor cleans each up, crash-safe: a node is forgotten only once its member set is
 /// empty), and the lists of what is due (expired rooms, ended away windows).
 /// </summary>
 internal sealed class NodeLiveness(RedisConnection redis, RedisKeys keys, string nodeId, RelayStats stats)
 {
-    private long _reportedMessages;
-    private long _reportedBytes;
-
-    /// <summary>What this node's heartbeats have added to the cluster's relay counts so far.</summary>
-    public (long Messages, long Bytes) Reported => (Interlocked.Read(ref _reportedMessages), Interlocked.Read(ref _reportedBytes));
-
-    /// <summary>Records this node's heartbeat and the relays counted since the last one.</summary>
-    public async Task HeartbeatAsync()
-    {
-        var messages = stats.MessagesRelayed - Interlocked.Read(ref _reportedMessages);
-        var bytes = stats.BytesRelayed - Interlocked.Read(ref _reportedBytes);
-        await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Heartbeat,
-            values: [keys.Nodes.ToString(), keys.Stats.ToString(), nodeId, messages, bytes]));
-        Interlocked.Add(ref _reportedMessages, messages);
-        Interlocked.Add(ref _reportedBytes, bytes);
-    }
+    /// <summary>Reports this node's heartbeat with its relay counts so far (idempotent: see <see cref="RedisScripts.Heartbeat"/>).</summary>
+    public Task HeartbeatAsync() =>
+        redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Heartbeat,
+            values: [keys.Nodes.ToString(), keys.Stats.ToString(), nodeId, stats.MessagesRelayed, stats.BytesRelayed]));
 
     /// <summary>This node is back after an outage: nobody is taken for dead for a while (the others reconnect one by one).</summary>
     public Task RecoveredAsync() =>
         redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Recovered, values: [keys.Recovered.ToString()]));
 
-    /// <summary>This node stops: it is no longer listed (its members are taken out by the shutdown itself).</summary>
-    public Task LeaveAsync() => redis.RunAsync(db => db.SortedSetRemoveAsync(keys.Nodes, nodeId));
+    /// <summary>
+    /// This node stops: it reports its last counts and is no longer listed (its members are taken out by the shutdown
+    /// itself).
+    /// </summary>
+    public async Task LeaveAsync()
+    {
+        await HeartbeatAsync();
+        await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.NodeLeft,
+            values: [keys.Nodes.ToString(), keys.Stats.ToString(), nodeId]));
+    }
 
     /// <summary>The dead nodes this node now holds the lease to clean up.</summary>
     public async Task<string[]> ClaimDeadAsync(TimeSpan deadAfter, TimeSpan recoveryGrace, TimeSpan lease)
@@ -61,7 +58,7 @@ internal sealed class NodeLiveness(RedisConnection redis, RedisKeys keys, string
     /// <summary>Forgets a dead node whose members are all taken out; false while some remain.</summary>
     public async Task<bool> ClearAsync(string node) =>
         (long)await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.NodeCleared,
-            values: [keys.Nodes.ToString(), keys.NodeMembers(node).ToString(), keys.Claim(node).ToString(), node])) == 1;
+            values: [keys.Nodes.ToString(), keys.NodeMembers(node).ToString(), keys.Claim(node).ToString(), node, keys.Stats.ToString()])) == 1;
 
     /// <summary>Rooms empty for longer than <paramref name="ttl"/> (at most 100).</summary>
     public Task<string[]> ExpiredRoomsAsync(TimeSpan ttl) => DueAsync(keys.Empty, ttl);

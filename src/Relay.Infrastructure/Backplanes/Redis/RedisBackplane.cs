@@ -101,11 +101,9 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
 
     public async ValueTask<RoomTotals> TotalsAsync(CancellationToken cancellationToken)
     {
-        var (rooms, clients, byProtocol, messages, bytes) = await _store.TotalsAsync();
-
-        // The cluster's counts include what this node has reported; the summary adds this node's own counts.
-        var reported = Liveness.Reported;
-        return new RoomTotals(rooms, clients, byProtocol, messages - reported.Messages, bytes - reported.Bytes);
+        // The other nodes' relay counts; the summary adds this node's own, live.
+        var (rooms, clients, byProtocol, messages, bytes) = await _store.TotalsAsync(NodeId);
+        return new RoomTotals(rooms, clients, byProtocol, messages, bytes);
     }
 
     internal NodeLiveness Liveness { get; }

@@ -164,15 +164,34 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV 1 nodes zset, 2 stats hash, 3 this node, 4 messages relayed since the last heartbeat, 5 their bytes.
-    /// Records the heartbeat and adds the counts to the cluster's; returns {Redis time ms, messages, bytes}.
+    /// ARGV 1 nodes zset, 2 stats hash, 3 this node, 4 messages this node has relayed since it started, 5 their bytes.
+    /// Records the heartbeat and adds what the node relayed since its last report to the cluster's counts. The node's
+    /// own cumulative counts are kept beside them (fields <c>m:&lt;node&gt;</c>, <c>b:&lt;node&gt;</c>), so a report
+    /// is idempotent (a retried or timed-out heartbeat never counts twice) and a reader can tell the node's share from
+    /// the others' in one atomic read. A count lower than the one kept is a new life of the node under the same id.
+    /// Returns the Redis time (ms).
     /// </summary>
     public const string Heartbeat = Common + """
         local t = now_ms()
         redis.call('ZADD', ARGV[1], t, ARGV[3])
-        local m = redis.call('HINCRBY', ARGV[2], 'messages', ARGV[4])
-        local b = redis.call('HINCRBY', ARGV[2], 'bytes', ARGV[5])
-        return {t, m, b}
+        local function report(total, field, count)
+          local n = tonumber(count)
+          local was = tonumber(redis.call('HGET', ARGV[2], field) or '0')
+          local added = n - was
+          if added < 0 then added = n end
+          redis.call('HINCRBY', ARGV[2], total, added)
+          redis.call('HSET', ARGV[2], field, n)
+        end
+        report('messages', 'm:' .. ARGV[3], ARGV[4])
+        report('bytes', 'b:' .. ARGV[3], ARGV[5])
+        return t
+        """;
+
+    /// <summary>ARGV 1 nodes zset, 2 stats hash, 3 the node. A node leaves: it is no longer listed, and its share of the counts is no longer told apart.</summary>
+    public const string NodeLeft = """
+        redis.call('ZREM', ARGV[1], ARGV[3])
+        redis.call('HDEL', ARGV[2], 'm:' .. ARGV[3], 'b:' .. ARGV[3])
+        return 1
         """;
 
     /// <summary>
@@ -198,11 +217,12 @@ internal static class RedisScripts
         return out
         """;
 
-    /// <summary>ARGV 1 nodes zset, 2 the node's member set, 3 its claim key, 4 the node. Forgets a dead node once it has no members left; returns 1 then.</summary>
+    /// <summary>ARGV 1 nodes zset, 2 the node's member set, 3 its claim key, 4 the node, 5 stats hash. Forgets a dead node once it has no members left (its relays stay counted); returns 1 then.</summary>
     public const string NodeCleared = """
         if redis.call('SCARD', ARGV[2]) > 0 then return 0 end
         redis.call('ZREM', ARGV[1], ARGV[4])
         redis.call('DEL', ARGV[3])
+        redis.call('HDEL', ARGV[5], 'm:' .. ARGV[4], 'b:' .. ARGV[4])
         return 1
         """;
 

@@ -181,12 +181,15 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
         return new RoomPage(rooms, (int)total);
     }
 
-    /// <summary>Rooms, clients and rooms by protocol over the whole cluster, with the cluster's relay counts.</summary>
-    public async Task<(int Rooms, int Clients, Dictionary<string, int> ByProtocol, long Messages, long Bytes)> TotalsAsync()
+    /// <summary>
+    /// Rooms, clients and rooms by protocol over the whole cluster, with the relay counts of every node but
+    /// <paramref name="nodeId"/> (what it reported is taken out in the same atomic read; the caller adds its live counts).
+    /// </summary>
+    public async Task<(int Rooms, int Clients, Dictionary<string, int> ByProtocol, long Messages, long Bytes)> TotalsAsync(string nodeId)
     {
         var roomCount = redis.RunAsync(db => db.SortedSetLengthAsync(keys.Rooms));
         var counters = redis.RunAsync(db => db.HashGetAllAsync(keys.Totals));
-        var stats = redis.RunAsync(db => db.HashGetAsync(keys.Stats, ["messages", "bytes"]));
+        var stats = redis.RunAsync(db => db.HashGetAsync(keys.Stats, ["messages", "bytes", "m:" + nodeId, "b:" + nodeId]));
         var rooms = await roomCount;
         var totals = await counters;
         var relayed = await stats;
@@ -205,7 +208,9 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
             }
         }
 
-        return ((int)rooms, clients, byProtocol, relayed[0].IsNull ? 0 : (long)relayed[0], relayed[1].IsNull ? 0 : (long)relayed[1]);
+        return ((int)rooms, clients, byProtocol, Count(relayed[0]) - Count(relayed[2]), Count(relayed[1]) - Count(relayed[3]));
+
+        static long Count(RedisValue value) => value.IsNull ? 0 : (long)value;
     }
 
     private RedisValue[] CommitValues(Room room, RoomEvent e, long version, StoredEffects effects, RedisValue[] extra)

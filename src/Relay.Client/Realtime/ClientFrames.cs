@@ -7,9 +7,6 @@ namespace Relay.Client;
 /// <summary>Writes the client's text and binary frames.</summary>
 internal static class ClientFrames
 {
-    public const byte BinaryBroadcast = 0x00;
-    public const byte BinarySend = 0x01;
-
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="utf8Json"/> is exactly one JSON value.</summary>
     public static void ValidateJson(ReadOnlySpan<byte> utf8Json, string parameterName)
     {
@@ -42,7 +39,7 @@ internal static class ClientFrames
     }
 
     /// <summary>A text message: <c>{"type":...,"ref":...,(fields)}</c>.</summary>
-    public static byte[] Message(string type, MessageRef reference, Action<Utf8JsonWriter>? fields = null, int sizeHint = 256) =>
+    public static byte[] Message(JsonEncodedText type, MessageRef reference, Action<Utf8JsonWriter>? fields = null, int sizeHint = 256) =>
         Write(
             writer =>
             {
@@ -55,7 +52,7 @@ internal static class ClientFrames
             sizeHint);
 
     /// <summary>A message with <c>data</c>: <c>{"type":...,"ref":...,"to":[...],"data":...}</c>.</summary>
-    public static byte[] DataMessage(string type, MessageRef reference, IEnumerable<int>? to, Action<Utf8JsonWriter> writeData, int sizeHint = 256) =>
+    public static byte[] DataMessage(JsonEncodedText type, MessageRef reference, IEnumerable<int>? to, Action<Utf8JsonWriter> writeData, int sizeHint = 256) =>
         Message(
             type,
             reference,
@@ -92,7 +89,7 @@ internal static class ClientFrames
     public static byte[] BinaryBroadcastFrame(ReadOnlySpan<byte> payload)
     {
         var frame = new byte[1 + payload.Length];
-        frame[0] = BinaryBroadcast;
+        frame[0] = Wire.Binary.Broadcast;
         payload.CopyTo(frame.AsSpan(1));
         return frame;
     }
@@ -100,10 +97,10 @@ internal static class ClientFrames
     /// <summary>A binary send: <c>0x01</c> + 4-byte big-endian client id + payload.</summary>
     public static byte[] BinarySendFrame(int to, ReadOnlySpan<byte> payload)
     {
-        var frame = new byte[5 + payload.Length];
-        frame[0] = BinarySend;
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1, 4), to);
-        payload.CopyTo(frame.AsSpan(5));
+        var frame = new byte[1 + Wire.Binary.SenderIdLength + payload.Length];
+        frame[0] = Wire.Binary.Send;
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1, Wire.Binary.SenderIdLength), to);
+        payload.CopyTo(frame.AsSpan(1 + Wire.Binary.SenderIdLength));
         return frame;
     }
 }

@@ -9,23 +9,43 @@ internal static class ServerMessageParser
 {
     /// <summary>The property names read, matched on the UTF-8 bytes so that no name is allocated per message.</summary>
     private static readonly KnownText[] PropertyNames = KnownText.Of(
-        "type", "roomId", "clientId", "hostId", "from", "isHost", "protocol", "name", "reason", "message", "code", "ref", "data", "metadata", "clients");
+        "type", "roomId", "clientId", "hostId", "from", "isHost", "protocol", "name", "reason", "message", "code", "ref", "data", "metadata", "clients",
+        "seq", "resumeToken", "missed", "userId");
 
-    /// <summary>The message types, likewise shared rather than allocated per message.</summary>
+    /// <summary>The message types (every one the server sends), likewise shared rather than allocated per message.</summary>
     private static readonly KnownText[] MessageTypes = KnownText.Of(
-        "message", "connected", "client_joined", "client_left", "host_changed", "kicked", "room_closed", "left", "pong", "error");
+        Wire.ServerTypes.Message,
+        Wire.ServerTypes.Connected,
+        Wire.ServerTypes.Resumed,
+        Wire.ServerTypes.ClientJoined,
+        Wire.ServerTypes.ClientLeft,
+        Wire.ServerTypes.ClientAway,
+        Wire.ServerTypes.ClientBack,
+        Wire.ServerTypes.HostChanged,
+        Wire.ServerTypes.Kicked,
+        Wire.ServerTypes.RoomClosed,
+        Wire.ServerTypes.Left,
+        Wire.ServerTypes.Pong,
+        Wire.ServerTypes.Error);
 
-    public static ServerMessage ParseBinary(byte[] frame)
+    /// <summary>
+    /// A binary relay: the 4-byte big-endian sender id then the payload, or, when <paramref name="sequenced"/> (this
+    /// client joined with resume on), sender id, 8-byte big-endian seq (0: not numbered) and payload.
+    /// </summary>
+    public static ServerMessage ParseBinary(byte[] frame, bool sequenced = false)
     {
-        if (frame.Length < 4)
+        var header = sequenced ? Wire.Binary.SequencedHeaderLength : Wire.Binary.SenderIdLength;
+        if (frame.Length < header)
         {
             return new UnknownServerMessage("binary") { Raw = frame };
         }
 
+        var seq = sequenced ? BinaryPrimitives.ReadInt64BigEndian(frame.AsSpan(Wire.Binary.SenderIdLength)) : 0;
         return new BinaryMessage
         {
             From = BinaryPrimitives.ReadInt32BigEndian(frame),
-            Payload = frame.AsMemory(4),
+            Payload = frame.AsMemory(header),
+            Seq = seq > 0 ? seq : null,
             Raw = frame,
         };
     }
@@ -84,6 +104,10 @@ internal static class ServerMessageParser
                 case "data": fields.Data = RawValue(ref reader, frame); break;
                 case "metadata": fields.Metadata = RawValue(ref reader, frame); break;
                 case "clients": fields.Clients = RawValue(ref reader, frame); break;
+                case "seq": fields.Seq = PositiveLongOrNull(ref reader); break;
+                case "resumeToken": fields.ResumeToken = StringOrNull(ref reader); break;
+                case "missed": fields.Missed = IntOrNull(ref reader); break;
+                case "userId": fields.UserId = StringOrNull(ref reader); break;
                 default:
                     reader.Skip();
                     break;
@@ -95,14 +119,15 @@ internal static class ServerMessageParser
 
     private static ServerMessage Build(Fields f, byte[] frame) => f.Type switch
     {
-        "message" => new DataMessage
+        Wire.ServerTypes.Message => new DataMessage
         {
             From = f.From ?? 0,
             Data = Element(f.Data),
             RawData = f.Data,
+            Seq = f.Seq,
             Raw = frame,
         },
-        "connected" => new ConnectedMessage
+        Wire.ServerTypes.Connected => new ConnectedMessage
         {
             RoomId = f.RoomId ?? "",
             ClientId = f.ClientId ?? 0,
@@ -110,21 +135,44 @@ internal static class ServerMessageParser
             IsHost = f.IsHost,
             Protocol = f.Protocol ?? "",
             Metadata = Element(f.Metadata),
-            Clients = f.Clients.IsEmpty ? [] : JsonSerializer.Deserialize(f.Clients.Span, RelayJsonContext.Default.RoomMemberArray) ?? [],
+            Clients = Members(f.Clients),
             Ref = f.Ref,
+            Seq = f.Seq,
+            ResumeToken = f.ResumeToken,
             OwnRef = f.OwnRef,
             Raw = frame,
         },
-        "client_joined" => new ClientJoinedMessage { ClientId = f.ClientId ?? 0, Name = f.Name, Raw = frame },
-        "client_left" => new ClientLeftMessage { ClientId = f.ClientId ?? 0, Reason = f.Reason ?? "", Raw = frame },
-        "host_changed" => new HostChangedMessage { HostId = f.HostId, Raw = frame },
-        "kicked" => new KickedMessage { Reason = f.Reason ?? "", Raw = frame },
-        "room_closed" => new RoomClosedMessage { Reason = f.Reason ?? "", Message = f.Message, Raw = frame },
-        "left" => new LeftMessage { Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
-        "pong" => new PongMessage { Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
-        "error" => new ErrorMessage { Code = f.Code ?? "", Message = f.Message ?? "", Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
+        Wire.ServerTypes.Resumed => new ResumedMessage
+        {
+            RoomId = f.RoomId ?? "",
+            ClientId = f.ClientId ?? 0,
+            HostId = f.HostId,
+            IsHost = f.IsHost,
+            Protocol = f.Protocol ?? "",
+            Metadata = Element(f.Metadata),
+            Clients = Members(f.Clients),
+            Ref = f.Ref,
+            Seq = f.Seq,
+            ResumeToken = f.ResumeToken,
+            Missed = f.Missed ?? 0,
+            OwnRef = f.OwnRef,
+            Raw = frame,
+        },
+        Wire.ServerTypes.ClientJoined => new ClientJoinedMessage { ClientId = f.ClientId ?? 0, Name = f.Name, UserId = f.UserId, Seq = f.Seq, Raw = frame },
+        Wire.ServerTypes.ClientLeft => new ClientLeftMessage { ClientId = f.ClientId ?? 0, Reason = f.Reason ?? "", Seq = f.Seq, Raw = frame },
+        Wire.ServerTypes.ClientAway => new ClientAwayMessage { ClientId = f.ClientId ?? 0, Seq = f.Seq, Raw = frame },
+        Wire.ServerTypes.ClientBack => new ClientBackMessage { ClientId = f.ClientId ?? 0, Seq = f.Seq, Raw = frame },
+        Wire.ServerTypes.HostChanged => new HostChangedMessage { HostId = f.HostId, Seq = f.Seq, Raw = frame },
+        Wire.ServerTypes.Kicked => new KickedMessage { Reason = f.Reason ?? "", Raw = frame },
+        Wire.ServerTypes.RoomClosed => new RoomClosedMessage { Reason = f.Reason ?? "", Message = f.Message, Raw = frame },
+        Wire.ServerTypes.Left => new LeftMessage { Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
+        Wire.ServerTypes.Pong => new PongMessage { Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
+        Wire.ServerTypes.Error => new ErrorMessage { Code = f.Code ?? "", Message = f.Message ?? "", Ref = f.Ref, OwnRef = f.OwnRef, Raw = frame },
         _ => new UnknownServerMessage(f.Type ?? "") { Raw = frame },
     };
+
+    private static RoomMember[] Members(ReadOnlyMemory<byte> clients) =>
+        clients.IsEmpty ? [] : JsonSerializer.Deserialize(clients.Span, RelayJsonContext.Default.RoomMemberArray) ?? [];
 
     private static JsonElement Element(ReadOnlyMemory<byte> json)
     {
@@ -150,6 +198,17 @@ internal static class ServerMessageParser
         if (reader.TokenType == JsonTokenType.String)
         {
             return (known is null ? null : KnownText.Find(ref reader, known)) ?? reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
+    }
+
+    private static long? PositiveLongOrNull(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) && value > 0)
+        {
+            return value;
         }
 
         reader.Skip();
@@ -197,5 +256,9 @@ internal static class ServerMessageParser
         public ReadOnlyMemory<byte> Data;
         public ReadOnlyMemory<byte> Metadata;
         public ReadOnlyMemory<byte> Clients;
+        public long? Seq;
+        public string? ResumeToken;
+        public int? Missed;
+        public string? UserId;
     }
 }
