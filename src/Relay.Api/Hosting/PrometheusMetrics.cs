@@ -1,6 +1,7 @@
 using Prometheus;
 using Relay.Application.Rooms;
 using Relay.Application.Common;
+using Relay.Application.Webhooks;
 
 namespace Relay.Api.Hosting;
 
@@ -34,8 +35,9 @@ internal sealed class PrometheusMetrics
     private readonly Counter _resumeFailures;
     private readonly Counter _resyncs;
     private readonly Counter _lostRelays;
+    private readonly WebhookMetrics _webhooks;
 
-    public PrometheusMetrics(RelayStats stats, RoomManager rooms)
+    public PrometheusMetrics(RelayStats stats, RoomManager rooms, WebhookStats webhooks)
     {
         _stats = stats;
         _roomManager = rooms;
@@ -74,6 +76,8 @@ internal sealed class PrometheusMetrics
         {
             _resumeFailures.WithLabels(reason);
         }
+
+        _webhooks = new WebhookMetrics(webhooks, factory);
         Registry.AddBeforeCollectCallback(Update);
     }
 
@@ -122,6 +126,7 @@ internal sealed class PrometheusMetrics
         }
 
         _lostRelays.IncTo(_stats.LostRelays);
+        _webhooks.Update();
         _backplane.Set(_roomManager.IsAvailable ? 1 : 0);
         _connectionsOpened.IncTo(_stats.ConnectionsOpened);
         _messagesReceived.IncTo(_stats.MessagesReceived);
