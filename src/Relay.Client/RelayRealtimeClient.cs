@@ -59,7 +59,7 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
         options.Validate();
         _options = options;
         _endpoint = RelayUris.WebSocket(options.ServerUri);
-        _target = new JoinTarget(options.RoomId, options.Secret, options.Name);
+        _target = new JoinTarget(options.RoomId ?? string.Empty, options.Secret ?? string.Empty, options.Name, options.Token);
         if (options.EnableMessageStream)
         {
             _stream = Channel.CreateBounded<ServerMessage>(new BoundedChannelOptions(options.MessageStreamCapacity)
@@ -930,12 +930,20 @@ public sealed class RelayRealtimeClient : IAsyncDisposable
         }
     }
 
-    private sealed record JoinTarget(string RoomId, string Secret, string? Name)
+    private sealed record JoinTarget(string RoomId, string Secret, string? Name, string? Token = null)
     {
         public void Write(Utf8JsonWriter writer)
         {
-            writer.WriteString("roomId"u8, RoomId);
-            writer.WriteString("secret"u8, Secret);
+            if (Token is not null)
+            {
+                writer.WriteString("token"u8, Token);
+            }
+            else
+            {
+                writer.WriteString("roomId"u8, RoomId);
+                writer.WriteString("secret"u8, Secret);
+            }
+
             if (Name is not null)
             {
                 writer.WriteString("name"u8, Name);

@@ -88,36 +88,48 @@ public sealed class ClientTokens
 
         if (!result.IsValid)
         {
-            return TokenGrant.Refused(Reason(result.Exception));
+            return TokenGrant.Refused(OtherAlgorithm(token) ? "the token must be signed with HS256" : Reason(result.Exception));
         }
 
-        var jwt = (JsonWebToken)result.SecurityToken;
-        if (!jwt.TryGetPayloadValue<string>("room", out var room) || string.IsNullOrEmpty(room) || room.Length > MaxRoomIdLength)
+        // Claims are read as the JSON has them: a number is not a room id, nor "yes" a boolean.
+        var claims = result.Claims;
+        if (!claims.TryGetValue("room", out var rawRoom) || rawRoom is not string room || room.Length is 0 or > MaxRoomIdLength)
         {
             return TokenGrant.Refused("the token has no valid room claim");
         }
 
-        string? name = null;
-        if (jwt.TryGetPayloadValue<object>("name", out var rawName) && rawName is not null
-            && (!jwt.TryGetPayloadValue("name", out name) || name is null || name.Length > _maxName))
+        var name = claims.TryGetValue("name", out var rawName) ? rawName : null;
+        if (name is not null and not string || name is string n && n.Length > _maxName)
         {
             return TokenGrant.Refused($"the token's name claim must be a string of at most {_maxName} characters");
         }
 
-        string? sub = null;
-        if (jwt.TryGetPayloadValue<object>("sub", out var rawSub) && rawSub is not null
-            && (!jwt.TryGetPayloadValue("sub", out sub) || string.IsNullOrEmpty(sub) || sub.Length > MaxUserIdLength))
+        var sub = claims.TryGetValue("sub", out var rawSub) ? rawSub : null;
+        if (sub is not null and not string || sub is string u && u.Length is 0 or > MaxUserIdLength)
         {
             return TokenGrant.Refused($"the token's sub claim must be a string of 1-{MaxUserIdLength} characters");
         }
 
-        var host = false;
-        if (jwt.TryGetPayloadValue<object>("host", out var rawHost) && rawHost is not null && !jwt.TryGetPayloadValue("host", out host))
+        var host = claims.TryGetValue("host", out var rawHost) ? rawHost : null;
+        if (host is not null and not bool)
         {
             return TokenGrant.Refused("the token's host claim must be a boolean");
         }
 
-        return new TokenGrant(null, room, name, sub, host);
+        return new TokenGrant(null, room, (string?)name, (string?)sub, host is true);
+    }
+
+    /// <summary>True when the token's header names an algorithm other than HS256 (the library reports it as a key or signature failure).</summary>
+    private static bool OtherAlgorithm(string token)
+    {
+        try
+        {
+            return new JsonWebToken(token).Alg is { } alg && alg != SecurityAlgorithms.HmacSha256 && alg != "none";
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static string Reason(Exception? e) => e switch
