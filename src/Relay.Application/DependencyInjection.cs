@@ -8,6 +8,7 @@ using Relay.Application.Common.Options;
 using Relay.Application.Protocols;
 using Relay.Application.Realtime;
 using Relay.Application.Realtime.Delivery;
+using Relay.Application.Realtime.Tokens;
 using Relay.Application.Rooms;
 using Relay.Application.Rooms.Events;
 using Relay.Application.Rooms.Membership;
@@ -39,6 +40,7 @@ public static class DependencyInjection
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<RoomManager>();
         services.AddSingleton<RoomEventApplier>();
+        services.AddSingleton<ClientTokens>();
         services.AddValidatorsFromAssemblyContaining<RelayOptionsValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidation>();
         return services;

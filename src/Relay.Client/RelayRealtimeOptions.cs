@@ -11,11 +11,18 @@ public sealed class RelayRealtimeOptions
     /// </summary>
     public required Uri ServerUri { get; set; }
 
-    /// <summary>The room to join.</summary>
-    public required string RoomId { get; set; }
+    /// <summary>The room to join (not needed with <see cref="Token"/>, which names the room).</summary>
+    public string? RoomId { get; set; }
 
-    /// <summary>The room's secret, or its host secret to become host.</summary>
-    public required string Secret { get; set; }
+    /// <summary>The room's secret, or its host secret to become host; or give a <see cref="Token"/> instead.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>
+    /// A client token minted by the backend (<see cref="RelayTokens.Create"/>), sent instead of <see cref="RoomId"/> and
+    /// <see cref="Secret"/>: the server joins the room the token names, under its name and user id. Reconnects present
+    /// the same token, so it must still be valid then.
+    /// </summary>
+    public string? Token { get; set; }
 
     /// <summary>The name shown to the others (at most 64 characters by default); null for none.</summary>
     public string? Name { get; set; }
@@ -66,8 +73,16 @@ public sealed class RelayRealtimeOptions
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(ServerUri);
-        ArgumentException.ThrowIfNullOrEmpty(RoomId);
-        ArgumentException.ThrowIfNullOrEmpty(Secret);
+        if (Token is null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(RoomId);
+            ArgumentException.ThrowIfNullOrEmpty(Secret);
+        }
+        else
+        {
+            ArgumentException.ThrowIfNullOrEmpty(Token);
+        }
+
         ArgumentNullException.ThrowIfNull(Reconnect);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero);

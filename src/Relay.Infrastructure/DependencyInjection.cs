@@ -6,6 +6,7 @@ using Relay.Application.Rooms;
 using Relay.Application.Rooms.Events;
 using Relay.Infrastructure.Backplanes.InMemory;
 using Relay.Infrastructure.Backplanes.Redis;
+using Relay.Infrastructure.Webhooks;
 
 namespace Relay.Infrastructure;
 
@@ -29,6 +30,7 @@ public static class DependencyInjection
             services.AddSingleton(sp => Attached(sp, ActivatorUtilities.CreateInstance<RedisBackplane>(sp)));
             services.AddSingleton<IRoomBackplane>(sp => sp.GetRequiredService<RedisBackplane>());
             services.AddHostedService<RedisMaintenance>();
+            services.AddWebhooks(configuration, cluster: true);
             return services;
         }
 
@@ -36,6 +38,7 @@ public static class DependencyInjection
         services.AddSingleton(sp => Attached(sp, ActivatorUtilities.CreateInstance<InMemoryBackplane>(sp)));
         services.AddSingleton<IRoomBackplane>(sp => sp.GetRequiredService<InMemoryBackplane>());
         services.AddHostedService<RoomJanitor>();
+        services.AddWebhooks(configuration, cluster: false);
         return services;
     }
 

@@ -3,6 +3,7 @@ using Prometheus;
 using Relay.Application.Rooms;
 using Relay.Application.Common;
 using Relay.Application.Common.Options;
+using Relay.Application.Webhooks;
 
 namespace Relay.Api.Hosting;
 
@@ -38,8 +39,9 @@ internal sealed class PrometheusMetrics
     private readonly Counter _resumeFailures;
     private readonly Counter _resyncs;
     private readonly Counter _lostRelays;
+    private readonly WebhookMetrics _webhooks;
 
-    public PrometheusMetrics(RelayStats stats, RoomManager rooms, Readiness readiness, IOptions<RelayOptions> options)
+    public PrometheusMetrics(RelayStats stats, RoomManager rooms, Readiness readiness, IOptions<RelayOptions> options, WebhookStats webhooks)
     {
         _stats = stats;
         _roomManager = rooms;
@@ -84,6 +86,8 @@ internal sealed class PrometheusMetrics
             _resumeFailures.WithLabels(reason);
         }
         factory.CreateGauge("relay_build_info", "The server's version, as a label; always 1.", "version").WithLabels(BuildInfo.Version).Set(1);
+
+        _webhooks = new WebhookMetrics(webhooks, factory);
         Registry.AddBeforeCollectCallback(Update);
     }
 
@@ -132,6 +136,7 @@ internal sealed class PrometheusMetrics
         }
 
         _lostRelays.IncTo(_stats.LostRelays);
+        _webhooks.Update();
         _backplane.Set(_roomManager.IsAvailable ? 1 : 0);
         _ready.Set(_readiness.NotReadyReason is null ? 1 : 0);
         _connectionsOpened.IncTo(_stats.ConnectionsOpened);

@@ -15,6 +15,7 @@ using Relay.Application.Realtime.Ping;
 using Relay.Application.Realtime.Send;
 using Relay.Application.Realtime.TransferHost;
 using Relay.Application.Realtime.Resume;
+using Relay.Application.Realtime.Tokens;
 using Relay.Domain.Frames;
 
 namespace Relay.Application.Realtime;
@@ -95,6 +96,7 @@ public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOption
             ClientMessageType.Broadcast => sender.Send(new BroadcastCommand(session, m.Data, FrameKind.Text), ct),
             ClientMessageType.Send when !m.HasData => Missing("data"),
             ClientMessageType.Send => sender.Send(new SendCommand(session, m.To, m.Data, FrameKind.Text), ct),
+            ClientMessageType.Connect when m.Token is not null => sender.Send(new TokenConnectCommand(session, m.Token, m.Name, m.Resume, m.Ref), ct),
             ClientMessageType.Connect => sender.Send(new ConnectCommand(session, m.RoomId, m.Secret, m.Name, m.Resume, m.Ref), ct),
             ClientMessageType.Resume => sender.Send(new ResumeCommand(session, m.RoomId, m.Token, m.Seq, m.Ref), ct),
             ClientMessageType.Leave => sender.Send(new LeaveCommand(session, m.Ref), ct),

@@ -15,7 +15,7 @@ internal sealed class ChaosRoom : IAsyncDisposable
     private readonly List<ChaosClient> _clients = [];
     private readonly List<ChaosClient> _members = [];
 
-    private ChaosRoom(CreatedRoom room) => Room = room;
+    internal ChaosRoom(CreatedRoom room) => Room = room;
 
     public CreatedRoom Room { get; }
 

@@ -53,6 +53,10 @@ public sealed class RelayOptions
     public RedisOptions Redis { get; init; } = new();
 
     public ResumeOptions Resume { get; init; } = new();
+
+    public WebhookOptions Webhooks { get; init; } = new();
+
+    public TokenOptions Tokens { get; init; } = new();
 }
 
 /// <summary>`Relay:Resume:*`: the default resume window of new rooms and the bounds of a room's history.</summary>

@@ -38,6 +38,8 @@ public sealed class RelayOptionsValidator : AbstractValidator<RelayOptions>
         RuleFor(o => o.Redis.TimeoutSeconds).InclusiveBetween(0.1, 60).OverridePropertyName("Redis:TimeoutSeconds");
         RuleFor(o => o.Redis.NodeId).Matches("^[A-Za-z0-9_.-]{1,64}$").When(o => o.Redis.NodeId is not null)
             .WithMessage("must be 1-64 letters, digits or _.-").OverridePropertyName("Redis:NodeId");
+        RuleFor(o => o.Webhooks).SetValidator(new WebhookOptionsValidator());
+        RuleFor(o => o.Tokens).SetValidator(new TokenOptionsValidator());
     }
 }
 

@@ -4,6 +4,7 @@ using Relay.Application.Abstractions;
 using Relay.Application.Common.Options;
 using Relay.Domain.Frames;
 using Relay.Domain.Rooms;
+using Relay.Infrastructure.Webhooks;
 
 namespace Relay.Infrastructure.Backplanes.InMemory;
 
@@ -13,7 +14,7 @@ namespace Relay.Infrastructure.Backplanes.InMemory;
 /// a sequenced relay takes the room's next number and is delivered under the gate; a room's history is kept in the
 /// room. Nothing here decides anything: the rules are the room's.
 /// </summary>
-public sealed class InMemoryBackplane(IOptions<RelayOptions> options) : IRoomBackplane
+public sealed class InMemoryBackplane(IOptions<RelayOptions> options, LocalWebhooks? webhooks = null) : IRoomBackplane
 {
     public const string LocalNodeId = "local";
 
@@ -51,10 +52,16 @@ public sealed class InMemoryBackplane(IOptions<RelayOptions> options) : IRoomBac
             room.KeepHistory(_resume.HistoryMessages, _resume.HistoryBytes);
         }
 
-        if (!_rooms.TryAdd(room.Id, new Entry(room, Interlocked.Increment(ref _lastOrder))))
+        lock (room.Gate)
         {
-            Interlocked.Decrement(ref _reserved);
-            return ValueTask.FromResult(CreateRoomStatus.IdTaken);
+            if (!_rooms.TryAdd(room.Id, new Entry(room, Interlocked.Increment(ref _lastOrder))))
+            {
+                Interlocked.Decrement(ref _reserved);
+                return ValueTask.FromResult(CreateRoomStatus.IdTaken);
+            }
+
+            // Under the gate: `room.created` is queued before any event of the room.
+            webhooks?.Created(room);
         }
 
         return ValueTask.FromResult(CreateRoomStatus.Created);
@@ -110,6 +117,7 @@ public sealed class InMemoryBackplane(IOptions<RelayOptions> options) : IRoomBac
 
             var seq = room.Seq + 1;
             Sink.Apply(room, roomEvent, seq);
+            webhooks?.Committed(room, roomEvent, seq);
             if (room.IsSequenced)
             {
                 // A room given a resume window after it was created keeps its history from now on.
@@ -154,7 +162,9 @@ public sealed class InMemoryBackplane(IOptions<RelayOptions> options) : IRoomBac
                 return ValueTask.FromResult(new ResumeCommit(ResumeCommitStatus.HistoryGap, null));
             }
 
-            Sink.Apply(room, back, room.Seq + 1);
+            var seq = room.Seq + 1;
+            Sink.Apply(room, back, seq);
+            webhooks?.Committed(room, back, seq);
             return ValueTask.FromResult(new ResumeCommit(ResumeCommitStatus.Committed, missed));
         }
     }

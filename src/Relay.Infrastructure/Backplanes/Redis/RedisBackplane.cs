@@ -4,6 +4,7 @@ using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Options;
 using Relay.Application.Protocols;
+using Relay.Application.Webhooks;
 using Relay.Domain.Rooms;
 
 namespace Relay.Infrastructure.Backplanes.Redis;
@@ -24,7 +25,7 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
     private readonly ILogger<RedisBackplane> _logger;
     private IRoomEventSink? _sink;
 
-    public RedisBackplane(NodeIdentity node, ProtocolRegistry protocols, RelayStats stats, IOptions<RelayOptions> options, TimeProvider timeProvider, ILogger<RedisBackplane> logger)
+    public RedisBackplane(NodeIdentity node, ProtocolRegistry protocols, RelayStats stats, IOptions<RelayOptions> options, TimeProvider timeProvider, ILogger<RedisBackplane> logger, WebhookPayloads? webhooks = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(options);
@@ -34,7 +35,8 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
         _logger = logger;
         _keys = new RedisKeys(Options.KeyPrefix);
         _redis = new RedisConnection(Options, NodeId, timeProvider, logger);
-        _store = new RoomStore(_redis, _keys, protocols, options.Value.Resume);
+        Webhooks = webhooks is null ? null : new WebhookStreams(_keys, webhooks, options.Value.Webhooks.MaxQueuedEvents);
+        _store = new RoomStore(_redis, _keys, protocols, options.Value.Resume, Webhooks);
         _replicas = new RoomReplicas(_redis, _store, node, stats, timeProvider, logger);
         Liveness = new NodeLiveness(_redis, _keys, NodeId, stats);
         _redis.SubscriptionRestored += () => _replicas.ResyncAll("reconnect");
@@ -55,6 +57,9 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
     internal RedisKeys Keys => _keys;
 
     internal RoomReplicas Replicas => _replicas;
+
+    /// <summary>The cluster's webhook streams; null when webhooks are off.</summary>
+    internal WebhookStreams? Webhooks { get; }
 
     private IRoomEventSink Sink => _sink ?? throw new InvalidOperationException("No event sink is attached.");
 

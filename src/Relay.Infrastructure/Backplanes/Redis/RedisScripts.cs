@@ -20,6 +20,11 @@ internal static class RedisScripts
           if i then v = string.sub(v, 1, i - 1) .. now .. string.sub(v, i + 7) end
           return v
         end
+        local function hook(k, a, b, seq, now)
+          local off, max = string.match(a, '^(%d+):(%d+)$')
+          if redis.call('XLEN', k) >= tonumber(max) then redis.call('INCR', k .. ':d') return end
+          redis.call('XADD', k, '*', 's', seq + tonumber(off), 't', now, 'v', b)
+        end
         local function run(first, seq, now)
           for i = first, #ARGV, 4 do
             local op, k, a, b = ARGV[i], ARGV[i + 1], fill(ARGV[i + 2], seq, now), fill(ARGV[i + 3], seq, now)
@@ -31,6 +36,7 @@ internal static class RedisScripts
             elseif op == 'zrem' then redis.call('ZREM', k, a)
             elseif op == 'hincrby' then redis.call('HINCRBY', k, a, b)
             elseif op == 'del' then redis.call('DEL', k)
+            elseif op == 'hook' then hook(k, ARGV[i + 2], ARGV[i + 3], seq, now)
             end
           end
         end
@@ -53,12 +59,14 @@ internal static class RedisScripts
 
     /// <summary>
     /// ARGV 1 room key, 2 rooms zset, 3 room order counter, 4 empty zset, 5 totals, 6 room id, 7 max rooms, 8 protocol,
-    /// then the room hash as field/value pairs. Returns 1, <see cref="RoomStore.IdTaken"/> or <see cref="RoomStore.LimitReached"/>.
+    /// 9-11 the `room.created` webhook (stream key, '' for none; bound; value: see <see cref="WebhookStreams"/>), then the
+    /// room hash as field/value pairs. Returns 1, <see cref="RoomStore.IdTaken"/> or <see cref="RoomStore.LimitReached"/>.
     /// </summary>
     public const string Create = Common + """
         if redis.call('EXISTS', ARGV[1]) == 1 then return -1 end
         if redis.call('ZCARD', ARGV[2]) >= tonumber(ARGV[7]) then return -2 end
-        for i = 9, #ARGV, 2 do redis.call('HSET', ARGV[1], ARGV[i], ARGV[i + 1]) end
+        for i = 12, #ARGV, 2 do redis.call('HSET', ARGV[1], ARGV[i], ARGV[i + 1]) end
+        if ARGV[9] ~= '' then hook(ARGV[9], ARGV[10], ARGV[11], 0, now_ms()) end
         redis.call('ZADD', ARGV[2], redis.call('INCR', ARGV[3]), ARGV[6])
         redis.call('ZADD', ARGV[4], now_ms(), ARGV[6])
         redis.call('HINCRBY', ARGV[5], 'proto:' .. ARGV[8], 1)
@@ -230,6 +238,58 @@ internal static class RedisScripts
     public const string Recovered = Common + """
         redis.call('SET', ARGV[1], now_ms())
         return 1
+        """;
+
+    /// <summary>
+    /// The webhook partitions' leases: ARGV 1 nodes zset, 2 silence (ms) after which a node is dead, 3 lease key prefix,
+    /// 4 this node, 5 partitions, 6 lease (ms). Renews every lease this node holds, then takes free ones until it holds
+    /// its share (the partitions over the live nodes, rounded up). Returns {share, held partition...}.
+    /// </summary>
+    public const string WebhookLeases = Common + """
+        local now = now_ms()
+        local alive = redis.call('ZCOUNT', ARGV[1], now - tonumber(ARGV[2]), '+inf')
+        if alive < 1 then alive = 1 end
+        local parts = tonumber(ARGV[5])
+        local share = math.ceil(parts / alive)
+        local out = {share}
+        for p = 0, parts - 1 do
+          local k = ARGV[3] .. p
+          if redis.call('GET', k) == ARGV[4] then
+            redis.call('PEXPIRE', k, tonumber(ARGV[6]))
+            table.insert(out, p)
+          end
+        end
+        for p = 0, parts - 1 do
+          if #out - 1 >= share then break end
+          if redis.call('SET', ARGV[3] .. p, ARGV[4], 'NX', 'PX', tonumber(ARGV[6])) then table.insert(out, p) end
+        end
+        return out
+        """;
+
+    /// <summary>ARGV 1 a lease key, 2 this node. Gives the lease up if this node still holds it.</summary>
+    public const string WebhookRelease = """
+        if redis.call('GET', ARGV[1]) == ARGV[2] then redis.call('DEL', ARGV[1]) return 1 end
+        return 0
+        """;
+
+    /// <summary>
+    /// Reads the webhook partitions this node holds: ARGV 1 lease key prefix, 2 this node, 3 entries per partition, then
+    /// pairs of stream key and the id after which to read ('-': from the start). A partition whose lease this node no
+    /// longer holds is skipped. Returns per partition {stream, drops since the last read, {id, fields}...}.
+    /// </summary>
+    public const string WebhookRead = """
+        local out = {}
+        for i = 4, #ARGV, 2 do
+          local k, after = ARGV[i], ARGV[i + 1]
+          local p = string.match(k, ':(%d+)$')
+          if redis.call('GET', ARGV[1] .. p) == ARGV[2] then
+            local start = after == '-' and '-' or ('(' .. after)
+            local drops = tonumber(redis.call('GET', k .. ':d') or '0')
+            if drops > 0 then redis.call('DECRBY', k .. ':d', drops) end
+            table.insert(out, {k, drops, redis.call('XRANGE', k, start, '+', 'COUNT', tonumber(ARGV[3]))})
+          end
+        end
+        return out
         """;
 
     /// <summary>ARGV 1 a zset scored by ms, 2 an offset (ms, subtracted from now). Up to 100 members due by then.</summary>

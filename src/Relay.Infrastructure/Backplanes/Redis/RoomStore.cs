@@ -26,7 +26,7 @@ internal readonly record struct StoreAnswer(StoreResult Result, long Seq, long V
 /// call goes through <see cref="RedisConnection.RunAsync"/>: bounded in time, failures as
 /// <see cref="RoomStoreUnavailableException"/>.
 /// </summary>
-internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolRegistry protocols, ResumeOptions resume)
+internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolRegistry protocols, ResumeOptions resume, WebhookStreams? webhooks = null)
 {
     /// <summary>How much longer than the budget a deadline-fenced call is waited for.</summary>
     public static readonly TimeSpan FenceMargin = TimeSpan.FromSeconds(1);
@@ -40,10 +40,11 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
     {
         ArgumentNullException.ThrowIfNull(room);
         var fields = StoredRoom.Fields(room, room.CreatedAt.ToUnixTimeMilliseconds());
-        var values = new List<RedisValue>(8 + (fields.Length * 2))
+        var hook = webhooks?.CreateArgs(room) ?? (RedisValue.EmptyString, RedisValue.EmptyString, RedisValue.EmptyString);
+        var values = new List<RedisValue>(11 + (fields.Length * 2))
         {
             keys.Room(room.Id).ToString(), keys.Rooms.ToString(), keys.RoomOrder.ToString(), keys.Empty.ToString(),
-            keys.Totals.ToString(), room.Id, maxRooms, room.Protocol.Name,
+            keys.Totals.ToString(), room.Id, maxRooms, room.Protocol.Name, hook.Stream, hook.Bound, hook.Value,
         };
         foreach (var field in fields)
         {
@@ -222,7 +223,9 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
             RoomEventCodec.EncodeEvent(e), sequenced ? keys.History(room.Id).ToString() : string.Empty,
             resume.HistoryMessages, resume.HistoryBytes, WindowMs(room.ResumeWindowSeconds),
         };
-        var values = new RedisValue[head.Length + extra.Length + effects.Ops.Count];
+        var hooks = new List<RedisValue>();
+        webhooks?.AddOps(room, e, hooks);
+        var values = new RedisValue[head.Length + extra.Length + effects.Ops.Count + hooks.Count];
         head.CopyTo(values, 0);
         extra.CopyTo(values, head.Length);
         for (var i = 0; i < effects.Ops.Count; i++)
@@ -230,6 +233,8 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
             values[head.Length + extra.Length + i] = effects.Ops[i];
         }
 
+        // The webhook events go in the same script as the commit: stored exactly when the event is.
+        hooks.CopyTo(values, head.Length + extra.Length + effects.Ops.Count);
         return values;
     }
 
