@@ -15,6 +15,7 @@ COPY src/Relay.Application/Relay.Application.csproj src/Relay.Application/
 COPY src/Relay.Infrastructure/Relay.Infrastructure.csproj src/Relay.Infrastructure/
 COPY src/Relay.Api/Relay.Api.csproj src/Relay.Api/
 RUN --mount=type=cache,target=/root/.nuget/packages dotnet restore src/Relay.Api/Relay.Api.csproj
+COPY src/Shared/ src/Shared/
 COPY src/Relay.Domain/ src/Relay.Domain/
 COPY src/Relay.Application/ src/Relay.Application/
 COPY src/Relay.Infrastructure/ src/Relay.Infrastructure/

@@ -133,9 +133,11 @@ public sealed class NuGetPackageTests
             Assert.True(entries.Contains(expected), $"the package has no {expected}: {string.Join(", ", entries)}");
         }
 
-        XNamespace ns = "http://schemas.microsoft.com/packaging/2012/06/nuspec.xsd";
+        // The nuspec's schema namespace depends on the features the package uses (its dependencies, for one).
         using var nuspecStream = zip.GetEntry("Relay.Client.nuspec")!.Open();
-        var metadata = XDocument.Load(nuspecStream).Root!.Element(ns + "metadata")!;
+        var root = XDocument.Load(nuspecStream).Root!;
+        var ns = root.Name.Namespace;
+        var metadata = root.Element(ns + "metadata") ?? throw new Xunit.Sdk.XunitException($"nuspec has no <metadata>: {root}");
         string Value(string name) => metadata.Element(ns + name)?.Value ?? throw new Xunit.Sdk.XunitException($"nuspec has no <{name}>");
         Assert.Equal("Relay.Client", Value("id"));
         Assert.Equal(version, Value("version"));
