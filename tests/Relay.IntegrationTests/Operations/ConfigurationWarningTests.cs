@@ -91,10 +91,18 @@ public sealed partial class ConfigurationWarningTests
         {
             ["Relay:ApiKeys"] = "a-documented-key-0123456789",
             ["Relay:AllowedOrigins"] = "https://game.example.com",
+            ["Relay:Webhooks:Events"] = "room.created",
+            ["Relay:Tokens:SigningKeys"] = "a-documented-signing-key-of-32-characters",
+        };
+        var values = new Dictionary<string, string>
+        {
+            // Nothing listens there: the server only has to accept the settings.
+            ["Relay:Webhooks:Url"] = "http://127.0.0.1:9/relay-events",
+            ["Relay:Webhooks:Secret"] = "whsec_" + Convert.ToBase64String(new byte[32]),
         };
         var arguments = documented.Select(pair => lists.TryGetValue(pair.Key, out var item)
             ? $"--{pair.Key}:0={item}"
-            : $"--{pair.Key}={(pair.Value.Length > 0 ? pair.Value : "node-a")}").ToList();
+            : $"--{pair.Key}={values.GetValueOrDefault(pair.Key) ?? (pair.Value.Length > 0 ? pair.Value : "node-a")}").ToList();
         await using var server = ServerProcess.Start(arguments);
 
         await server.WaitUntilListeningAsync();
