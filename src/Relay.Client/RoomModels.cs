@@ -127,6 +127,9 @@ public sealed record RoomClientInfo
 
     /// <summary>Whether its connection dropped and it holds its seat for the room's resume window.</summary>
     public bool Away { get; init; }
+
+    /// <summary>The user id of the client token it joined with (its <c>sub</c> claim), or null.</summary>
+    public string? UserId { get; init; }
 }
 
 /// <summary>A page of rooms from <see cref="RelayApiClient.ListRoomsAsync"/>, in creation order.</summary>
