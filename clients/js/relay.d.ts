@@ -30,6 +30,8 @@ export interface RoomMember {
     isHost: boolean;
     /** RFC 3339 UTC */
     connectedAt: string;
+    /** the user id (`sub`) of the client token it joined with; absent otherwise */
+    userId?: string;
 }
 
 /**
@@ -155,6 +157,7 @@ export type ServerErrorCode =
     | 'already_connected'
     | 'room_not_found'
     | 'invalid_secret'
+    | 'invalid_token'
     | 'room_full'
     | 'room_locked'
     | 'not_host'
@@ -222,6 +225,8 @@ export type MessageRef = string | number;
 export interface ClientInfo {
     clientId: number;
     name: string | null;
+    /** the user id (`sub`) of the client token it joined with; absent otherwise */
+    userId?: string;
     isHost: boolean;
 }
 
@@ -240,7 +245,8 @@ export interface CloseInfo {
 /**
  * Reconnection settings. The client reconnects only after an abnormal loss (a close without a closing handshake,
  * or with code 1006, 1011-1014 or 4004), never after a kick, a room close, {@link RelayClient.close},
- * {@link RelayClient.leave}, close codes 1000, 1008, 1009 or 4002, nor before the first successful join.
+ * {@link RelayClient.leave}, close codes 1000, 1008, 1009 or 4002, nor before the first successful join. An
+ * attempt refused with `room_not_found`, `invalid_secret`, `invalid_token` or `bad_request` ends reconnection.
  */
 export interface ReconnectOptions {
     /** delay before the first attempt; default 500 */
@@ -269,13 +275,29 @@ export interface RelayClientOptions {
     WebSocket?: typeof WebSocket;
 }
 
-/** What {@link RelayClient.connect} needs to join a room. `secret` may be the room's `hostSecret`. */
-export interface JoinDetails {
+/** Joining with the room's id and secret. `secret` may be the room's `hostSecret`. */
+export interface SecretJoinDetails {
     roomId: string;
     secret: string;
+    token?: never;
     /** at most 64 characters */
     name?: string;
 }
+
+/**
+ * Joining with a client token minted by the backend (a JWT naming the room, and optionally the name, user id and
+ * host role): sent as `token` in `connect`, without `roomId` and `secret`, and again on each reconnection.
+ */
+export interface TokenJoinDetails {
+    token: string;
+    roomId?: never;
+    secret?: never;
+    /** used when the token has no `name` claim; at most 64 characters */
+    name?: string;
+}
+
+/** What {@link RelayClient.connect} needs to join a room: its id and secret, or a client token. */
+export type JoinDetails = SecretJoinDetails | TokenJoinDetails;
 
 /** `connected`: this client joined a room. */
 export interface ConnectedMessage {
@@ -296,6 +318,8 @@ export interface ClientJoinedMessage {
     type: 'client_joined';
     clientId: number;
     name: string | null;
+    /** the user id (`sub`) of the client token it joined with; absent otherwise */
+    userId?: string;
 }
 
 /** Why a client left a room. */
@@ -412,7 +436,7 @@ export type RelayClientEventType = keyof RelayClientEventMap;
 /**
  * A realtime connection to one Relay room over a WebSocket: an `EventTarget` whose events
  * ({@link RelayClientEventMap}) are `CustomEvent`s carrying the message or state in `detail`.
- * The room's secret stays in a private field: it is sent only in `connect` and never exposed.
+ * The room's secret (or client token) stays in a private field: it is sent only in `connect` and never exposed.
  */
 export class RelayClient extends EventTarget {
     constructor(options?: RelayClientOptions);
@@ -481,8 +505,9 @@ export class RelayClient extends EventTarget {
 
     /**
      * Joins a room: opens the WebSocket when needed and sends `connect`. Resolves with the `connected` message;
-     * rejects with a {@link RelayRealtimeError} (`invalid_secret`, `room_not_found`, `room_full`, `room_locked`,
-     * `connection_closed`, `timeout`, ...). Also joins again on the same connection after {@link RelayClient.leave}.
+     * rejects with a {@link RelayRealtimeError} (`invalid_secret`, `invalid_token`, `room_not_found`, `room_full`,
+     * `room_locked`, `connection_closed`, `timeout`, ...). Also joins again on the same connection after
+     * {@link RelayClient.leave}. With a {@link TokenJoinDetails} the room, name and host role come from the token.
      */
     connect(join: JoinDetails): Promise<ConnectedMessage>;
     /** Broadcasts a JSON value to the room (who receives it depends on the room's protocol). */

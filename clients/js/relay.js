@@ -9,6 +9,8 @@
 //   client.on('message', ({ from, data }) => show(from, data));
 //   await client.connect({ roomId: room.id, secret: room.secret, name: 'alice' });
 //   client.broadcast({ text: 'hi' });
+//   // or, with a client token minted by the backend (no room secret in the page):
+//   await new RelayClient().connect({ token });
 
 /** Version of the Relay wire protocol this module speaks. */
 export const PROTOCOL_VERSION = 1;
@@ -34,7 +36,7 @@ export const API_PATH = '/v1/api';
  * @property {string} createdAt RFC 3339 UTC
  * @property {number|null} hostId
  * @property {number} clientCount
- * @property {Array<{clientId: number, name: string|null, isHost: boolean, connectedAt: string}>} [clients]
+ * @property {Array<{clientId: number, name: string|null, isHost: boolean, connectedAt: string, userId?: string}>} [clients]
  */
 
 /**
@@ -53,7 +55,14 @@ export const API_PATH = '/v1/api';
  * @typedef {object} ClientInfo
  * @property {number} clientId
  * @property {string|null} name
+ * @property {string} [userId] the user id (`sub`) of the client token it joined with; absent otherwise
  * @property {boolean} isHost
+ */
+
+/**
+ * What {@link RelayClient#connect} needs to join a room: the room's id and secret (or host secret), or a client
+ * token minted by the backend (a JWT naming the room; sent as `token`, without `roomId` and `secret`).
+ * @typedef {{roomId: string, secret: string, name?: string} | {token: string, name?: string}} JoinDetails
  */
 
 /**
@@ -69,8 +78,8 @@ export const API_PATH = '/v1/api';
  * Reconnection settings. The client reconnects only after an abnormal loss: a close without a closing handshake,
  * or with code 1006, 1011-1014 or 4004 (slow consumer). Never after `kicked` (4001), `room_closed` (4000, or
  * 1001 at shutdown), {@link RelayClient#close} or {@link RelayClient#leave}, close codes 1000, 1008, 1009 or 4002,
- * nor before the first successful join. An attempt refused with `room_not_found`, `invalid_secret` or
- * `bad_request` ends reconnection; other failures are retried.
+ * nor before the first successful join. An attempt refused with `room_not_found`, `invalid_secret`,
+ * `invalid_token` (e.g. a token that expired since) or `bad_request` ends reconnection; other failures are retried.
  * @typedef {object} ReconnectOptions
  * @property {number} [initialDelayMs=500] delay before the first attempt
  * @property {number} [maxDelayMs=30000] largest delay between attempts
@@ -322,7 +331,7 @@ const DEFAULT_RECONNECT = Object.freeze({
 const RETRY_CLOSE_CODES = new Set([1006, 1011, 1012, 1013, 1014, 4004]);
 
 /** Join errors after which reconnecting cannot succeed. */
-const FINAL_JOIN_ERRORS = new Set(['room_not_found', 'invalid_secret', 'bad_request']);
+const FINAL_JOIN_ERRORS = new Set(['room_not_found', 'invalid_secret', 'invalid_token', 'bad_request']);
 
 /** Server messages, each dispatched as an event of the same name. */
 const SERVER_MESSAGES = new Set([
@@ -346,7 +355,8 @@ const REF_PREFIX = 'rjs-';
  *   `connected` event; the client has a new client id);
  * - `statechange`: `{state}` whenever {@link RelayClient#state} changes.
  *
- * The room's secret stays in a private field: it is sent only in `connect` and never exposed or logged.
+ * The room's secret (or client token) stays in a private field: it is sent only in `connect` and never exposed or
+ * logged.
  */
 export class RelayClient extends EventTarget {
     #url;
@@ -356,7 +366,7 @@ export class RelayClient extends EventTarget {
     /** @type {WebSocket|null} */
     #ws = null;
     #state = 'idle';
-    /** @type {{roomId: string, secret: string, name?: string}|null} join details reused by reconnection */
+    /** @type {JoinDetails|null} join details reused by reconnection */
     #join = null;
     #joined = false;
     #terminal = false;
@@ -396,7 +406,7 @@ export class RelayClient extends EventTarget {
 
     /**
      * Creates a client and joins a room: `new RelayClient(options)` then {@link RelayClient#connect}.
-     * @param {{roomId: string, secret: string, name?: string} & ConstructorParameters<typeof RelayClient>[0]} options
+     * @param {JoinDetails & ConstructorParameters<typeof RelayClient>[0]} options
      * @returns {Promise<RelayClient>}
      */
     static async connect(options) {
@@ -480,21 +490,19 @@ export class RelayClient extends EventTarget {
 
     /**
      * Joins a room: opens the WebSocket when needed and sends `connect`. Resolves with the `connected`
-     * message; rejects with a {@link RelayRealtimeError} (`invalid_secret`, `room_not_found`, `room_full`,
+     * message; rejects with a {@link RelayRealtimeError} (`invalid_secret`, `invalid_token`, `room_not_found`, `room_full`,
      * `room_locked`, `connection_closed`, `timeout`, ...). Also used after {@link RelayClient#leave} to join
      * again on the same connection.
-     * @param {{roomId: string, secret: string, name?: string}} join `secret` may be the room's `hostSecret`
+     * @param {JoinDetails} join `secret` may be the room's `hostSecret`; or `token`, a client token (the room, name and
+     *   host role it grants come from the token)
      * @returns {Promise<object>} the `connected` message
      */
     async connect(join) {
-        if (!join || typeof join.roomId !== 'string' || typeof join.secret !== 'string') {
-            throw new TypeError('relay.js: connect needs {roomId, secret} strings');
-        }
+        const details = joinDetails(join);
         if (this.#state === 'closed') throw new RelayRealtimeError('client_closed', 'this client is closed; create a new one');
         if (this.#state !== 'idle' && this.#state !== 'left') {
             throw new RelayRealtimeError('already_connected', `cannot connect while ${this.#state}`);
         }
-        const details = { roomId: join.roomId, secret: join.secret, name: join.name ?? undefined };
         const rejoin = this.#state === 'left';
         this.#setState('connecting');
         this.#join = null;
@@ -729,7 +737,9 @@ export class RelayClient extends EventTarget {
     }
 
     #sendJoin(details) {
-        const message = { type: 'connect', roomId: details.roomId, secret: details.secret };
+        const message = details.token !== undefined
+            ? { type: 'connect', token: details.token }
+            : { type: 'connect', roomId: details.roomId, secret: details.secret };
         if (details.name !== undefined && details.name !== null) message.name = details.name;
         return this.#request(message, 'connect', this.#joinTimeoutMs).then(({ message: connected }) => connected);
     }
@@ -778,14 +788,13 @@ export class RelayClient extends EventTarget {
                     protocol: message.protocol,
                     metadata: message.metadata ?? {},
                 };
-                this.#clients = new Map((message.clients ?? [])
-                    .map((c) => [c.clientId, { clientId: c.clientId, name: c.name ?? null }]));
+                this.#clients = new Map((message.clients ?? []).map((c) => [c.clientId, member(c)]));
                 this.#terminal = false;
                 this.#setState('connected');
                 this.#settle(message.ref, 'connect', message);
                 break;
             case 'client_joined':
-                this.#clients.set(message.clientId, { clientId: message.clientId, name: message.name ?? null });
+                this.#clients.set(message.clientId, member(message));
                 break;
             case 'client_left':
                 this.#clients.delete(message.clientId);
@@ -904,6 +913,29 @@ export class RelayClient extends EventTarget {
         clearTimeout(this.#reconnectTimer);
         this.#wakeReconnect?.();
     }
+}
+
+/** The join details of `connect`, checked: `{roomId, secret, name?}` or `{token, name?}`. */
+function joinDetails(join) {
+    const given = (value) => value !== undefined && value !== null;
+    const name = join?.name ?? undefined;
+    if (join && typeof join.token === 'string' && join.token !== '') {
+        if (given(join.roomId) || given(join.secret)) {
+            throw new TypeError('relay.js: connect takes {token} or {roomId, secret}, not both (the token names the room)');
+        }
+        return { token: join.token, name };
+    }
+    if (!join || typeof join.roomId !== 'string' || typeof join.secret !== 'string' || given(join.token)) {
+        throw new TypeError('relay.js: connect needs {roomId, secret} strings, or {token}, a non-empty client token');
+    }
+    return { roomId: join.roomId, secret: join.secret, name };
+}
+
+/** A member entry (of `connected`) or a `client_joined`, as {@link RelayClient#clients} keeps it. */
+function member(m) {
+    const entry = { clientId: m.clientId, name: m.name ?? null };
+    if (typeof m.userId === 'string') entry.userId = m.userId;
+    return entry;
 }
 
 function requireData(data) {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using Relay.BrowserTests.Infrastructure;
+using Relay.Client;
 using static Microsoft.Playwright.Assertions;
 
 namespace Relay.BrowserTests;
@@ -78,6 +79,58 @@ public sealed class PlaygroundTests(BrowserFixture fixture)
         await Expect(c).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Add client pane" })).ToBeFocusedAsync();
 
+        Assert.Empty(session.Errors);
+    });
+
+    [Fact]
+    public Task A_pane_joins_with_a_client_token_typed_into_its_token_field_and_keeps_the_token_to_itself() => fixture.RunAsync(async session =>
+    {
+        var page = await session.NewPageAsync();
+        await page.GotoAsync(fixture.Open.Origin + "/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create room" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("created");
+        var roomId = (await page.Locator("#room-id-value").TextContentAsync())!;
+        var token = RelayTokens.Create(BrowserFixture.TokenSigningKey, roomId, userId: "user-7", name: "Tina");
+
+        var a = Pane(page, "A");
+        await a.GetByRole(AriaRole.Button, new() { Name = "Connect", Exact = true }).ClickAsync();
+        await Expect(a.GetByText("Connected as #1 (host)")).ToBeVisibleAsync();
+
+        // Pane B: only the token (the room's id and secret filled into the pane are not what it joins with).
+        var b = Pane(page, "B");
+        await b.GetByLabel("Room id").FillAsync("");
+        await b.GetByLabel("Secret", new() { Exact = true }).FillAsync("");
+        var tokenField = b.GetByLabel("Client token");
+        await Expect(tokenField).ToHaveAttributeAsync("type", "password");
+        await tokenField.FillAsync(token);
+        await b.GetByRole(AriaRole.Button, new() { Name = "Connect", Exact = true }).ClickAsync();
+        await Expect(b.GetByText("Connected as #2")).ToBeVisibleAsync();
+        await Expect(b.GetByRole(AriaRole.Log)).ToContainTextAsync($"Joined room {roomId} as #2 Tina");
+
+        // The others see the token's name and user id; messages flow both ways.
+        await Expect(a.GetByRole(AriaRole.Log)).ToContainTextAsync("#2 Tina joined");
+        await Expect(a.GetByRole(AriaRole.Checkbox, new() { Name = "#2 Tina [user user-7]" })).ToBeVisibleAsync();
+        await b.GetByLabel("Message").FillAsync("""{"text":"hello with a token"}""");
+        await b.GetByRole(AriaRole.Button, new() { Name = "Broadcast" }).ClickAsync();
+        await Expect(a.GetByRole(AriaRole.Log)).ToContainTextAsync("""#2 Tina: {"text":"hello with a token"}""");
+        await a.GetByLabel("Message").FillAsync("hi Tina");
+        await a.GetByRole(AriaRole.Button, new() { Name = "Broadcast" }).ClickAsync();
+        await Expect(b.GetByRole(AriaRole.Log)).ToContainTextAsync("""#1 A: "hi Tina" """.TrimEnd());
+
+        // A token the server refuses is reported with its error code.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add client pane" }).ClickAsync();
+        var c = Pane(page, "C");
+        await c.GetByLabel("Client token").FillAsync(RelayTokens.Create("a-key-this-server-does-not-have-0123456789", roomId));
+        await c.GetByRole(AriaRole.Button, new() { Name = "Connect", Exact = true }).ClickAsync();
+        await Expect(c.GetByRole(AriaRole.Log)).ToContainTextAsync("invalid_token");
+
+        // The token stays in its field: not in the logs, the markup, the console or any address.
+        var logs = string.Join("\n", await page.GetByRole(AriaRole.Log).AllTextContentsAsync());
+        Assert.Contains("→ connect with a token", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, logs, StringComparison.Ordinal);
+        Assert.DoesNotContain(token, await page.ContentAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(session.Console, m => m.Contains(token, StringComparison.Ordinal));
+        Assert.DoesNotContain(session.Requests, r => r.Contains(token, StringComparison.Ordinal));
         Assert.Empty(session.Errors);
     });
 

@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Playwright;
 using Relay.BrowserTests.Infrastructure;
+using Relay.Client;
 
 namespace Relay.BrowserTests;
 
@@ -316,6 +318,93 @@ public sealed class RelayJsTests(BrowserFixture fixture)
         Assert.Equal("RelayRealtimeError", refused.GetProperty("name").GetString());
         Assert.Equal("room_not_found", refused.GetProperty("code").GetString());
         Assert.True(refused.GetProperty("isRealtimeError").GetBoolean());
+    });
+
+    [Fact]
+    public Task A_page_joins_with_a_client_token_relays_with_its_user_id_shown_to_the_others_and_reconnects_with_the_token() => fixture.RunAsync(async session =>
+    {
+        var room = await fixture.Open.Api.CreateRoomAsync();
+        var token = RelayTokens.Create(BrowserFixture.TokenSigningKey, room.Id, userId: "user-7", name: "Bob");
+        var alice = await RelayPage.OpenAsync(session, fixture.Open);
+        await alice.ConnectAsync("a", room.Id, room.Secret, "alice");
+
+        // Bob's page knows only the token. Its WebSockets go through a Playwright proxy that records what the page
+        // sends (and forwards it), so that the test can read its connect messages and drop the connection.
+        var bob = await RelayPage.OpenAsync(session, fixture.Open);
+        var routes = Channel.CreateUnbounded<IWebSocketRoute>();
+        var sent = new ConcurrentQueue<string>();
+        await bob.Page.RouteWebSocketAsync(url => url.EndsWith("/v1/websocket", StringComparison.Ordinal), route =>
+        {
+            var server = route.ConnectToServer();
+            route.OnMessage(frame =>
+            {
+                if (frame.Text is { } text)
+                {
+                    sent.Enqueue(text);
+                    server.Send(text);
+                }
+                else
+                {
+                    server.Send(frame.Binary ?? []);
+                }
+            });
+            routes.Writer.TryWrite(route);
+        });
+        var b = await bob.JoinAsync("b", new { token, name = "not-this" }, FastReconnect);
+        Assert.Equal(2, b.GetProperty("clientId").GetInt32());
+        Assert.False(b.GetProperty("isHost").GetBoolean());
+        Assert.Equal(room.Id, (await bob.OnClientAsync("b", "c => c.roomId")).GetString());
+        const string Members = """[{"clientId":1,"name":"alice","isHost":true},{"clientId":2,"name":"Bob","userId":"user-7","isHost":false}]""";
+        Assert.Equal(Members, (await bob.OnClientAsync("b", "c => c.clients")).GetRawText());
+
+        // The others see the token's name and user id, and messages flow both ways.
+        await alice.WaitForEventAsync("a", "client_joined", new { clientId = 2, name = "Bob", userId = "user-7" });
+        Assert.Equal(Members, (await alice.OnClientAsync("a", "c => c.clients")).GetRawText());
+        await bob.OnClientAsync("b", "c => c.broadcast({ text: 'joined with a token' })");
+        await alice.WaitForEventAsync("a", "message", new { from = 2, data = new { text = "joined with a token" } });
+        await alice.OnClientAsync("a", "c => c.send(2, 'hi Bob')");
+        await bob.WaitForEventAsync("b", "message", new { from = 1, data = "hi Bob" });
+
+        // A dropped connection: the reconnection joins with the same token, so the new seat has the same name and user id.
+        var first = await NextRouteAsync(routes);
+        var beforeDrop = await bob.MarkAsync();
+        await first.CloseAsync(new WebSocketRouteCloseOptions { Code = 1011, Reason = "dropped by the test" });
+        await bob.WaitForSequenceAsync(
+            "b",
+            beforeDrop,
+            ("close", new { code = 1011, willReconnect = true }),
+            ("connected", new { clientId = 3 }),
+            ("reconnected", new { previousClientId = 2, clientId = 3 }));
+        await alice.WaitForEventAsync("a", "client_joined", new { clientId = 3, name = "Bob", userId = "user-7" });
+        await NextRouteAsync(routes);
+        var read = await fixture.Open.Api.GetJsonAsync($"/v1/api/rooms/{room.Id}");
+        Assert.Equal("user-7", read.GetProperty("clients").EnumerateArray().Single(c => c.GetProperty("clientId").GetInt32() == 3).GetProperty("userId").GetString());
+
+        // Both connects carried the token and the page's name, and neither a room id nor a secret.
+        var connects = sent.Select(text => JsonDocument.Parse(text).RootElement).Where(m => m.GetProperty("type").GetString() == "connect").ToList();
+        Assert.Equal(2, connects.Count);
+        Assert.All(connects, m =>
+        {
+            Assert.Equal(token, m.GetProperty("token").GetString());
+            Assert.Equal("not-this", m.GetProperty("name").GetString());
+            Assert.False(m.TryGetProperty("roomId", out _), m.GetRawText());
+            Assert.False(m.TryGetProperty("secret", out _), m.GetRawText());
+        });
+
+        // A token the server refuses rejects with invalid_token; a token with a secret is refused before anything is sent.
+        var refused = await alice.EvaluateJsonAsync("""
+            async ([roomId, secret, token, forged]) => {
+              const code = (promise) => promise.then(() => 'joined', (e) => `${e.name} ${e.code ?? ''}`.trim());
+              return {
+                forged: await code(new t.relay.RelayClient().connect({ token: forged })),
+                both: await code(new t.relay.RelayClient().connect({ roomId, secret, token })),
+                empty: await code(new t.relay.RelayClient().connect({ token: '' })),
+              };
+            }
+            """, new[] { room.Id, room.Secret, token, RelayTokens.Create("a-key-this-server-does-not-have-0123456789", room.Id) });
+        Assert.Equal("RelayRealtimeError invalid_token", refused.GetProperty("forged").GetString());
+        Assert.Equal("TypeError", refused.GetProperty("both").GetString());
+        Assert.Equal("TypeError", refused.GetProperty("empty").GetString());
     });
 
     /// <summary>

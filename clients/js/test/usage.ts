@@ -15,6 +15,7 @@ import {
     type CloseInfo,
     type ConnectedMessage,
     type CreatedRoom,
+    type JoinDetails,
     type JsonValue,
     type RelayClientEventMap,
     type RelayClientState,
@@ -22,6 +23,7 @@ import {
     type RoomPage,
     type ServerMessage,
     type Summary,
+    type TokenJoinDetails,
 } from '@relay-server/client';
 
 const version: 1 = PROTOCOL_VERSION;
@@ -36,6 +38,7 @@ export async function backend(): Promise<void> {
     const first: Room | undefined = page.items[0];
     const read = await api.getRoom(room.id);
     const connectedAt: string | undefined = read.clients[0]?.connectedAt;
+    const listedUser: string | undefined = read.clients[0]?.userId;
     await api.updateRoom(room.id, { locked: true, maxClients: 8, metadata: { round: 2 } });
     const pushed: number = (await api.pushMessage(room.id, { notice: 'round starts' }, { to: [2] })).recipients;
     await api.kickClient(room.id, 2);
@@ -43,7 +46,7 @@ export async function backend(): Promise<void> {
     const relayed: number = summary.messagesRelayed + summary.roomsByProtocol['mesh']!;
     await api.deleteRoom(room.id);
     const base: string = api.baseUrl;
-    void [secret, hostSecret, first, connectedAt, pushed, relayed, base];
+    void [secret, hostSecret, first, connectedAt, listedUser, pushed, relayed, base];
 
     try {
         await api.getRoom('missing');
@@ -70,6 +73,18 @@ export async function backend(): Promise<void> {
     await api.pushMessage(room.id);
 }
 
+/** Joining with a client token minted by the backend: no room id or secret in the page. */
+export async function withToken(token: string): Promise<void> {
+    const byToken: TokenJoinDetails = { token, name: 'carol' };
+    const join: JoinDetails = byToken;
+    const client = new RelayClient({ reconnect: true });
+    const connected: ConnectedMessage = await client.connect(join);
+    const users: (string | undefined)[] = connected.clients.map((c) => c.userId);
+    const mine: string | undefined = client.clients.find((c) => c.clientId === client.clientId)?.userId;
+    const other = await RelayClient.connect({ token, baseUrl: 'https://relay.example.com', reconnect: true });
+    void [users, mine, other];
+}
+
 export async function realtime(roomId: string, secret: string): Promise<void> {
     const client = new RelayClient({
         baseUrl: 'https://relay.example.com',
@@ -87,7 +102,7 @@ export async function realtime(roomId: string, secret: string): Promise<void> {
         const protocol: 'mesh' | 'host' = m.protocol;
         void [id, host, everyone, protocol, m.metadata, m.isHost, m.ref];
     });
-    client.on('client_joined', ({ clientId, name }) => void [clientId.toFixed(), name?.toUpperCase()]);
+    client.on('client_joined', ({ clientId, name, userId }) => void [clientId.toFixed(), name?.toUpperCase(), userId?.toUpperCase()]);
     client.on('client_left', ({ clientId, reason }) => {
         const why: 'left' | 'disconnected' | 'kicked' | 'timeout' = reason;
         void [clientId, why];
@@ -168,6 +183,10 @@ export async function realtime(roomId: string, secret: string): Promise<void> {
     client.on('binary', (m) => void m.data.toUpperCase());
     // @ts-expect-error connect needs a secret
     await client.connect({ roomId });
+    // @ts-expect-error a token names the room: not both
+    await client.connect({ roomId, secret, token: 'jwt' });
+    // @ts-expect-error a token is a string
+    await client.connect({ token: 42 });
     // @ts-expect-error data must be a JSON value
     client.broadcast(() => 1);
     // @ts-expect-error sendBinary takes one client id

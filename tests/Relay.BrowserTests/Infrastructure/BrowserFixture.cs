@@ -6,8 +6,8 @@ namespace Relay.BrowserTests.Infrastructure;
 
 /// <summary>
 /// One headless Chromium (Debian's /usr/bin/chromium, never a downloaded one) and two real Relay servers,
-/// shared by every test of the "browser" collection: <see cref="Open"/> with an open REST API and any origin
-/// allowed, and <see cref="Keyed"/>, configured as in production: its REST API requires <see cref="ApiKey"/> and
+/// shared by every test of the "browser" collection: <see cref="Open"/> with an open REST API, any origin
+/// allowed and client tokens signed with <see cref="TokenSigningKey"/> accepted, and <see cref="Keyed"/>, configured as in production: its REST API requires <see cref="ApiKey"/> and
 /// `Relay:AllowedOrigins` lists another site only, so that its own pages (the playground) connect as the
 /// server's own origin. Each test gets its own browser context.
 /// </summary>
@@ -23,6 +23,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// resolves to a victim's server: a page loaded through it has that name as its origin and `Host`.
     /// </summary>
     public const string RebindingHost = "rebinding.example";
+
+    /// <summary>The `Relay:Tokens:SigningKeys` of <see cref="Open"/>: client tokens minted with it join its rooms.</summary>
+    public const string TokenSigningKey = "browser-tests-token-signing-key-0123456789";
 
     /// <summary>Bounded wait for every Playwright action, wait and expectation.</summary>
     public const float TimeoutMs = 10_000;
@@ -51,7 +54,7 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "download browsers (`playwright install` is not used).");
         }
 
-        Open = await RelayServer.StartAsync();
+        Open = await RelayServer.StartAsync(("Relay:Tokens:SigningKeys:0", TokenSigningKey));
         Keyed = await RelayServer.StartAsync([("Relay:AllowedOrigins:0", OtherSite)], configure: null, ApiKey);
         Assertions.SetDefaultExpectTimeout(TimeoutMs);
         _playwright = await Playwright.CreateAsync();

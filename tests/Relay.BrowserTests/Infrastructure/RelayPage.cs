@@ -108,9 +108,14 @@ public sealed class RelayPage
 
     /// <summary>Creates client <paramref name="key"/> with <paramref name="options"/> and joins a room; returns `{clientId, isHost, hostId}`.</summary>
     public Task<JsonElement> ConnectAsync(string key, string roomId, string secret, string? name = null, object? options = null) =>
-        EvaluateJsonAsync(
-            "([key, join, options]) => t.connect(key, join, options)",
-            new object?[] { key, new { roomId, secret, name }, options });
+        JoinAsync(key, new { roomId, secret, name }, options);
+
+    /// <summary>
+    /// Creates client <paramref name="key"/> with <paramref name="options"/> and joins with <paramref name="join"/>, the
+    /// argument of `connect` (e.g. `{token}`); returns `{clientId, isHost, hostId}`.
+    /// </summary>
+    public Task<JsonElement> JoinAsync(string key, object join, object? options = null) =>
+        EvaluateJsonAsync("([key, join, options]) => t.connect(key, join, options)", new object?[] { key, join, options });
 
     /// <summary>Runs `client => ...` on client <paramref name="key"/> and returns its JSON result.</summary>
     public Task<JsonElement> OnClientAsync(string key, string function, object? arg = null) =>

@@ -242,7 +242,8 @@ class Pane {
         const q = (name) => this.root.querySelector(`[data-${name}]`);
         this.el = {
             title: q('title'), badge: q('badge'), remove: q('remove'), joinForm: q('join-form'), paste: q('paste'),
-            roomId: q('room-id'), secret: q('secret'), toggle: q('toggle'), name: q('name'), reconnect: q('reconnect'),
+            roomId: q('room-id'), secret: q('secret'), toggle: q('toggle'), token: q('token'), tokenToggle: q('token-toggle'),
+            name: q('name'), reconnect: q('reconnect'),
             connect: q('connect'), leave: q('leave'), disconnect: q('disconnect'), presence: q('presence'),
             presenceEmpty: q('presence-empty'), composeForm: q('compose-form'), compose: q('compose-fieldset'),
             message: q('message'), binary: q('binary'), sendSelected: q('send-selected'), ping: q('ping'),
@@ -255,6 +256,7 @@ class Pane {
         this.el.remove.setAttribute('aria-label', `Remove client ${this.label}`);
         this.el.name.value = this.label;
         wireToggle(this.el.toggle, this.el.secret);
+        wireToggle(this.el.tokenToggle, this.el.token);
         this.wire();
         this.render();
     }
@@ -330,9 +332,10 @@ class Pane {
         const el = this.el;
         const roomId = el.roomId.value.trim();
         const secret = el.secret.value.trim();
+        const token = el.token.value.trim();
         const name = el.name.value.trim();
-        if (!roomId || !secret) {
-            this.log('Enter a room id and a secret (or paste join details) first.', 'err');
+        if (!token && (!roomId || !secret)) {
+            this.log('Enter a room id and a secret (or paste join details), or a token, first.', 'err');
             (roomId ? el.secret : el.roomId).focus();
             return;
         }
@@ -342,9 +345,10 @@ class Pane {
             });
             this.listen(this.client);
         }
-        this.log(`→ connect to room ${roomId}${name ? ` as "${name}"` : ''}`, 'out');
+        // A token names its room (and may name the client): the room id and secret fields are not sent with it.
+        this.log(`→ connect ${token ? 'with a token' : `to room ${roomId}`}${name ? ` as "${name}"` : ''}`, 'out');
         try {
-            await this.client.connect({ roomId, secret, name: name || undefined });
+            await this.client.connect(token ? { token, name: name || undefined } : { roomId, secret, name: name || undefined });
         } catch (error) {
             this.log(`Could not join: ${describeError(error)}`, 'err');
         }
@@ -503,7 +507,7 @@ class Pane {
             this.names.set(c.clientId, c.name);
             const who = this.who(c.clientId);
             const self = c.clientId === client.clientId;
-            const text = `${who}${c.isHost ? ' (host)' : ''}${self ? ' (you)' : ''}`;
+            const text = `${who}${c.userId ? ` [user ${c.userId}]` : ''}${c.isHost ? ' (host)' : ''}${self ? ' (you)' : ''}`;
             const item = document.createElement('li');
             if (self) {
                 const span = document.createElement('span');
