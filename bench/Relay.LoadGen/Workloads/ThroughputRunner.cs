@@ -56,12 +56,13 @@ public static class ThroughputRunner
             }
 
             var slots = BuildSlots(clients, options, cluster);
+            var counters = CountersOf(target);
 
             // Priming, not measured: JIT, tiering and pools of both sides warm up at the first rate.
             var prime = options.Prime ?? TimeSpan.FromSeconds(Math.Max(1, options.WarmUp.TotalSeconds * 2));
             if (prime > TimeSpan.Zero)
             {
-                await RunStepAsync(slots, options.Rates[0], options with { WarmUp = TimeSpan.Zero, Duration = prime, ServerPid = null, OtherServerPids = [], RedisPid = null }, router, cluster is not null, cancellationToken);
+                await RunStepAsync(slots, options.Rates[0], options with { WarmUp = TimeSpan.Zero, Duration = prime, ServerPid = null, OtherServerPids = [], RedisPid = null }, router, cluster is not null, counters, cancellationToken);
                 log.WriteLine($"[{target.Name} {id}] primed for {prime.TotalSeconds} s at {options.Rates[0]} msgs/s per client");
             }
 
@@ -71,7 +72,7 @@ public static class ThroughputRunner
             foreach (var rate in options.Rates)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var step = await RunStepAsync(slots, rate, options, router, cluster is not null, cancellationToken);
+                var step = await RunStepAsync(slots, rate, options, router, cluster is not null, counters, cancellationToken);
                 result.Steps.Add(step);
                 log.WriteLine(FormatStep(step));
 
@@ -106,8 +107,13 @@ public static class ThroughputRunner
         ArgumentNullException.ThrowIfNull(s);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{s.RatePerClient,8:0.##} {s.SentPerSecond,10:N0} {s.ExpectedPerSecond,11:N0} {s.DeliveredPerSecond,12:N0} {s.DeliveredRatio * 100,7:0.00} {s.Latency.P50Ms,8:0.00} {s.Latency.P99Ms,8:0.00} {s.Latency.P999Ms,9:0.00} {s.Errors,6} {s.Drops,8} {s.SendsSkipped,8} {s.Server.CpuPercent,8:0} {s.Server.MaxRssMiB,8:0} {s.LoadGen.CpuPercent,8:0}{(s.WithinLimits ? string.Empty : "  *")}{Split(s)}");
+            $"{s.RatePerClient,8:0.##} {s.SentPerSecond,10:N0} {s.ExpectedPerSecond,11:N0} {s.DeliveredPerSecond,12:N0} {s.DeliveredRatio * 100,7:0.00} {s.Latency.P50Ms,8:0.00} {s.Latency.P99Ms,8:0.00} {s.Latency.P999Ms,9:0.00} {s.Errors,6} {s.Drops,8} {s.SendsSkipped,8} {s.Server.CpuPercent,8:0} {s.Server.MaxRssMiB,8:0} {s.LoadGen.CpuPercent,8:0}{(s.WithinLimits ? string.Empty : "  *")}{Reads(s)}{Split(s)}");
     }
+
+    /// <summary>The raw-socket client's reads (empty for other clients).</summary>
+    private static string Reads(StepResult s) => s.FramesPerRead is { } perRead
+        ? string.Create(CultureInfo.InvariantCulture, $"  | {s.ReadsPerSecond:N0} reads/s, {perRead:0.0} frames/read")
+        : string.Empty;
 
     /// <summary>Same-node and cross-node latency of a split step (empty otherwise).</summary>
     private static string Split(StepResult s) => s.SameNode is { } same && s.CrossNode is { } cross
@@ -161,7 +167,7 @@ public static class ThroughputRunner
         return [.. slots];
     }
 
-    private static async Task<StepResult> RunStepAsync(Slot[] slots, double rate, WorkloadOptions options, Router router, bool split, CancellationToken cancellationToken)
+    private static async Task<StepResult> RunStepAsync(Slot[] slots, double rate, WorkloadOptions options, Router router, bool split, IReceiveCounters? counters, CancellationToken cancellationToken)
     {
         using var recorder = new LatencyRecorder(options.Binary);
         var frequency = (double)Stopwatch.Frequency;
@@ -189,7 +195,9 @@ public static class ThroughputRunner
 
         redis?.Start();
         self.Start();
+        var readsBefore = counters?.ReceiveCounters;
         await DelayUntil(windowEnd, cancellationToken);
+        var readsInWindow = counters is null ? default : Subtract(counters.ReceiveCounters, readsBefore!.Value);
         var serverSamples = new List<ProcessSample>();
         foreach (var sampler in servers)
         {
@@ -274,9 +282,28 @@ public static class ThroughputRunner
             LoadGen = selfSample,
             SameNode = split ? LatencyRecorder.Summarize(recorder.MergeSameNode()) : null,
             CrossNode = split ? LatencyRecorder.Summarize(recorder.MergeCrossNode()) : null,
+            ReadsPerSecond = counters is null ? null : Math.Round(readsInWindow.Reads / seconds, 1),
+            FramesPerRead = counters is null || readsInWindow.Reads == 0 ? null : Math.Round(readsInWindow.Frames / (double)readsInWindow.Reads, 2),
         };
         step.WithinLimits = expected > 0 && step.Latency.P99Ms <= options.P99LimitMs && step.DeliveredRatio >= options.MinDeliveredRatio;
         return step;
+    }
+
+    private static (long Reads, long Frames, long Bytes) Subtract((long Reads, long Frames, long Bytes) a, (long Reads, long Frames, long Bytes) b) =>
+        (a.Reads - b.Reads, a.Frames - b.Frames, a.Bytes - b.Bytes);
+
+    /// <summary>The raw-socket client's read counters (all nodes of a cluster together), null for other clients.</summary>
+    private static IReceiveCounters? CountersOf(ITarget target) => target switch
+    {
+        IReceiveCounters c => c,
+        ClusterTarget cluster when cluster.Nodes.All(n => n is IReceiveCounters) => new SummedCounters([.. cluster.Nodes.Cast<IReceiveCounters>()]),
+        _ => null,
+    };
+
+    private sealed class SummedCounters(IReceiveCounters[] parts) : IReceiveCounters
+    {
+        public (long Reads, long Frames, long Bytes) ReceiveCounters =>
+            parts.Aggregate((0L, 0L, 0L), (sum, p) => (sum.Item1 + p.ReceiveCounters.Reads, sum.Item2 + p.ReceiveCounters.Frames, sum.Item3 + p.ReceiveCounters.Bytes));
     }
 
     private static async Task DelayUntil(long timestamp, CancellationToken cancellationToken)

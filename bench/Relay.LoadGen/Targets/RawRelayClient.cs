@@ -1,0 +1,342 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using Relay.LoadGen.Measurement;
+using Relay.LoadGen.Raw;
+
+namespace Relay.LoadGen.Targets;
+
+/// <summary>
+/// One joined client of the raw-socket mode: a plain TCP socket after a hand-made upgrade, served by a
+/// <see cref="SocketLoop"/>. Broadcasts go out as one pre-encoded, pre-masked frame per client: on each send
+/// only the payload's leading stamp bytes (<see cref="Payloads.StampedBytes"/>: timestamp and origin tag) are
+/// copied in and masked, and the frame is written with one non-blocking send. The mask key is fixed per
+/// connection (a load generator's choice: RFC 6455 wants a fresh key per frame from browsers, to protect
+/// proxies from the page's script; the server must only unmask, which is what is measured). Received frames
+/// are parsed in place from the loop's large reads; pings are answered with pongs and a close frame with a
+/// close frame.
+/// </summary>
+internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandler
+{
+    private const int MaxMessageBytes = 16 * 1024 * 1024;
+
+    private static ReadOnlySpan<byte> BroadcastPrefix => "{\"type\":\"broadcast\",\"data\":"u8;
+
+    private readonly FrameReader _reader = new(MaxMessageBytes);
+    private readonly Action<ReadOnlyMemory<byte>, long> _onMessage;
+    private readonly uint _maskKey = WsFrame.NewMaskKey();
+    private readonly Lock _sendLock = new();
+
+    // The pre-encoded broadcast frame and what it was built from.
+    private byte[] _frame = [];
+    private int _frameLength;
+    private int _stampAt; // where the payload's first byte sits in the frame
+    private int _stampOffset; // and its offset within the frame's (masked) payload
+    private bool _frameBinary;
+    private int _framePayloadLength = -1;
+    private byte[] _frameTail = []; // the payload after its stamp bytes, unmasked, to notice a different payload
+
+    // Bytes a send could not write at once, flushed when the loop reports the socket writable.
+    private byte[] _backlog = [];
+    private int _backlogLength;
+    private TaskCompletionSource? _drained;
+
+    private int _errors;
+    private int _pongs;
+    private int _framesThisRead;
+    private volatile bool _disposing;
+    private volatile bool _closed;
+    private bool _closeSent;
+
+    public RawRelayClient(Socket socket, Action<ReadOnlyMemory<byte>, long> onMessage)
+        : base(socket) => _onMessage = onMessage;
+
+    public int Errors => Volatile.Read(ref _errors);
+
+    /// <summary>Pings answered so far.</summary>
+    public int PongsSent => Volatile.Read(ref _pongs);
+
+    /// <summary>Set once `connected` has arrived (during the join).</summary>
+    public bool Joined { get; private set; }
+
+    /// <summary>Set when the join was refused: the server's `error` message or close.</summary>
+    public string? JoinFailure { get; private set; }
+
+    public ValueTask BroadcastAsync(ReadOnlyMemory<byte> payload, bool binary, CancellationToken cancellationToken)
+    {
+        lock (_sendLock)
+        {
+            if (_closed)
+            {
+                return ValueTask.FromException(new IOException("the connection is closed"));
+            }
+
+            PrepareBroadcast(payload.Span, binary);
+            return SendLocked(_frame.AsSpan(0, _frameLength));
+        }
+    }
+
+    /// <summary>Sends one rare frame (the join's `connect`, a pong, a close), masked with this connection's key.</summary>
+    public ValueTask SendFrame(byte opcode, ReadOnlySpan<byte> payload)
+    {
+        var frame = WsFrame.Encode(opcode, payload, _maskKey);
+        lock (_sendLock)
+        {
+            return _closed && opcode != WsFrame.Close ? ValueTask.CompletedTask : SendLocked(frame);
+        }
+    }
+
+    /// <summary>Parses bytes read during the join (blocking reads on the joining thread).</summary>
+    public bool Parse(byte[] buffer, int start, int count) =>
+        _reader.Feed(buffer, start, count, this, System.Diagnostics.Stopwatch.GetTimestamp());
+
+    public override void OnReadable(byte[] buffer)
+    {
+        _framesThisRead = 0;
+        var status = _reader.ReadFrom(Socket, buffer, this, out var received);
+        switch (status)
+        {
+            case ReadStatus.Data:
+                Loop!.CountRead(received, _framesThisRead);
+                break;
+            case ReadStatus.WouldBlock:
+                break;
+            case ReadStatus.ProtocolError:
+                Fail();
+                _ = SendFrame(WsFrame.Close, [0x03, 0xEA]); // 1002
+                Loop!.Remove(this);
+                break;
+            default:
+                // The end of the stream: expected only after a close handshake or while disposing.
+                if (!_closeSent)
+                {
+                    Fail();
+                }
+
+                _closed = true;
+                Loop!.Remove(this);
+                break;
+        }
+    }
+
+    public override void OnWritable()
+    {
+        TaskCompletionSource? drained = null;
+        lock (_sendLock)
+        {
+            while (_backlogLength > 0)
+            {
+                var sent = Socket.Send(_backlog.AsSpan(0, _backlogLength), SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    return;
+                }
+
+                if (error != SocketError.Success)
+                {
+                    _backlogLength = 0;
+                    _closed = true;
+                    Fail();
+                    break;
+                }
+
+                _backlog.AsSpan(sent, _backlogLength - sent).CopyTo(_backlog);
+                _backlogLength -= sent;
+            }
+
+            Loop?.WatchWritable(this, false);
+            drained = _drained;
+            _drained = null;
+        }
+
+        drained?.TrySetResult();
+    }
+
+    public override void OnFailed(Exception exception)
+    {
+        _closed = true;
+        if (!_disposing)
+        {
+            Fail();
+        }
+
+        ReleaseBacklog();
+    }
+
+    public void OnFrame(byte opcode, Memory<byte> payload, long arrived)
+    {
+        _framesThisRead++;
+        switch (opcode)
+        {
+            case WsFrame.Text:
+                var span = payload.Span;
+                var kind = RelayEnvelope.Read(span, out var dataStart, out var dataLength);
+                if (kind == Envelope.Message && dataStart >= 0)
+                {
+                    _onMessage(payload.Slice(dataStart, dataLength), arrived);
+                }
+                else if (kind == Envelope.Connected)
+                {
+                    Joined = true;
+                }
+                else if (kind == Envelope.Error)
+                {
+                    if (!Joined)
+                    {
+                        JoinFailure ??= "join refused: " + Encoding.UTF8.GetString(span);
+                    }
+
+                    Interlocked.Increment(ref _errors);
+                }
+
+                break;
+            case WsFrame.Binary:
+                if (payload.Length >= 4)
+                {
+                    _onMessage(payload[4..], arrived);
+                }
+
+                break;
+            case WsFrame.Ping:
+                _ = SendFrame(WsFrame.Pong, payload.Span);
+                Interlocked.Increment(ref _pongs);
+                break;
+            case WsFrame.Close:
+                OnClose(payload.Span);
+                break;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _disposing = true;
+        _closed = true;
+        Loop?.Remove(this);
+        Socket.Dispose();
+        ReleaseBacklog();
+        return ValueTask.CompletedTask;
+    }
+
+    private void OnClose(ReadOnlySpan<byte> payload)
+    {
+        var code = payload.Length >= 2 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : (ushort)1005;
+        if (!Joined)
+        {
+            JoinFailure ??= $"closed before connected: {code} {Encoding.UTF8.GetString(payload[Math.Min(2, payload.Length)..])}";
+        }
+
+        if (!_disposing)
+        {
+            Fail();
+        }
+
+        // Echo the status code (RFC 6455 5.5.1), then wait for the server to end the TCP connection.
+        Span<byte> reply = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(reply, code == 1005 ? (ushort)1000 : code);
+        lock (_sendLock)
+        {
+            if (!_closeSent)
+            {
+                _closeSent = true;
+                _ = SendLocked(WsFrame.Encode(WsFrame.Close, reply, _maskKey));
+            }
+
+            _closed = true;
+        }
+    }
+
+    /// <summary>Makes <see cref="_frame"/> the broadcast frame of <paramref name="payload"/>, rebuilding it only when more than the stamp changed.</summary>
+    private void PrepareBroadcast(ReadOnlySpan<byte> payload, bool binary)
+    {
+        var stamped = Math.Min(payload.Length, Payloads.StampedBytes(binary));
+        if (binary == _frameBinary && payload.Length == _framePayloadLength && payload[stamped..].SequenceEqual(_frameTail))
+        {
+            var target = _frame.AsSpan(_stampAt, stamped);
+            payload[..stamped].CopyTo(target);
+            WsFrame.Mask(target, _maskKey, _stampOffset);
+            return;
+        }
+
+        var prefix = binary ? 1 : BroadcastPrefix.Length;
+        var length = prefix + payload.Length + (binary ? 0 : 1);
+        var header = WsFrame.HeaderLength(length, masked: true);
+        if (_frame.Length < header + length)
+        {
+            _frame = new byte[header + length];
+        }
+
+        WsFrame.WriteHeader(_frame, binary ? WsFrame.Binary : WsFrame.Text, length, _maskKey);
+        var body = _frame.AsSpan(header, length);
+        if (binary)
+        {
+            body[0] = 0x00; // broadcast
+        }
+        else
+        {
+            BroadcastPrefix.CopyTo(body);
+            body[^1] = (byte)'}';
+        }
+
+        payload.CopyTo(body[prefix..]);
+        WsFrame.Mask(body, _maskKey, 0);
+        _frameLength = header + length;
+        _stampAt = header + prefix;
+        _stampOffset = prefix;
+        _frameBinary = binary;
+        _framePayloadLength = payload.Length;
+        _frameTail = payload[stamped..].ToArray();
+    }
+
+    /// <summary>Writes <paramref name="frame"/> now or, behind bytes still waiting, later; the result completes once written.</summary>
+    private ValueTask SendLocked(ReadOnlySpan<byte> frame)
+    {
+        if (_backlogLength > 0)
+        {
+            AppendBacklog(frame);
+            return new ValueTask(_drained!.Task);
+        }
+
+        var sent = Socket.Send(frame, SocketFlags.None, out var error);
+        if (error == SocketError.Success && sent == frame.Length)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (error is SocketError.Success or SocketError.WouldBlock)
+        {
+            AppendBacklog(frame[Math.Max(sent, 0)..]);
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Loop?.WatchWritable(this, true);
+            return new ValueTask(_drained.Task);
+        }
+
+        _closed = true;
+        return ValueTask.FromException(new SocketException((int)error));
+    }
+
+    private void AppendBacklog(ReadOnlySpan<byte> bytes)
+    {
+        if (_backlog.Length < _backlogLength + bytes.Length)
+        {
+            Array.Resize(ref _backlog, Math.Max(_backlogLength + bytes.Length, Math.Max(4096, _backlog.Length * 2)));
+        }
+
+        bytes.CopyTo(_backlog.AsSpan(_backlogLength));
+        _backlogLength += bytes.Length;
+    }
+
+    private void ReleaseBacklog()
+    {
+        TaskCompletionSource? drained;
+        lock (_sendLock)
+        {
+            _backlogLength = 0;
+            drained = _drained;
+            _drained = null;
+        }
+
+        drained?.TrySetException(new IOException("the connection is closed"));
+    }
+
+    private void Fail() => Interlocked.Increment(ref _errors);
+}
