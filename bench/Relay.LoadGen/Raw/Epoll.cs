@@ -51,6 +51,9 @@ internal sealed partial class Epoll : IDisposable
 
     public void Add(SafeHandle socket, ulong token, uint events) => Control(CtlAdd, socket, token, events);
 
+    /// <summary>Adds a descriptor this process owns outright (an eventfd).</summary>
+    public void Add(int fd, ulong token, uint events) => Control(CtlAdd, fd, token, events);
+
     public void Modify(SafeHandle socket, ulong token, uint events) => Control(CtlMod, socket, token, events);
 
     /// <summary>Removes a socket; false when it was not registered (or is already closed).</summary>
@@ -119,17 +122,11 @@ internal sealed partial class Epoll : IDisposable
     private void Control(int op, SafeHandle socket, ulong token, uint events)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        Span<byte> ev = stackalloc byte[16];
-        BitConverter.TryWriteBytes(ev, events);
-        BitConverter.TryWriteBytes(ev[DataOffset..], token);
         var added = false;
         try
         {
             socket.DangerousAddRef(ref added);
-            if (EpollCtl(_fd, op, (int)socket.DangerousGetHandle(), ref MemoryMarshal.GetReference(ev)) != 0)
-            {
-                throw new Win32Exception(Marshal.GetLastPInvokeError(), "epoll_ctl");
-            }
+            Control(op, (int)socket.DangerousGetHandle(), token, events);
         }
         finally
         {
@@ -137,6 +134,17 @@ internal sealed partial class Epoll : IDisposable
             {
                 socket.DangerousRelease();
             }
+        }
+    }
+
+    private void Control(int op, int fd, ulong token, uint events)
+    {
+        Span<byte> ev = stackalloc byte[16];
+        BitConverter.TryWriteBytes(ev, events);
+        BitConverter.TryWriteBytes(ev[DataOffset..], token);
+        if (EpollCtl(_fd, op, fd, ref MemoryMarshal.GetReference(ev)) != 0)
+        {
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "epoll_ctl");
         }
     }
 
@@ -151,4 +159,52 @@ internal sealed partial class Epoll : IDisposable
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    private static partial int EventFdCreate(uint initval, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    private static partial nint Read(int fd, ref ulong value, nint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(int fd, ref ulong value, nint count);
+
+    /// <summary>A non-blocking eventfd: another thread's way to wake a <see cref="Wait"/> (register it with <see cref="Add(int, ulong, uint)"/>).</summary>
+    public sealed class Wakeup : IDisposable
+    {
+        private int _disposed;
+
+        public Wakeup()
+        {
+            Fd = EventFdCreate(0, 0x800 | 0x80000); // EFD_NONBLOCK | EFD_CLOEXEC
+            if (Fd < 0)
+            {
+                throw new Win32Exception(Marshal.GetLastPInvokeError(), "eventfd");
+            }
+        }
+
+        public int Fd { get; }
+
+        /// <summary>Makes the eventfd readable (wakes the loop); cheap to call again before it is reset.</summary>
+        public void Set()
+        {
+            ulong one = 1;
+            _ = Write(Fd, ref one, sizeof(ulong));
+        }
+
+        /// <summary>Makes it unreadable again (on the loop thread, after waking).</summary>
+        public void Reset()
+        {
+            ulong value = 0;
+            _ = Read(Fd, ref value, sizeof(ulong));
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _ = Close(Fd);
+            }
+        }
+    }
 }

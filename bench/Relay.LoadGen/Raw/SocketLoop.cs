@@ -21,6 +21,11 @@ internal abstract class LoopConnection(Socket socket)
     {
     }
 
+    /// <summary>After <see cref="SocketLoop.RequestSend"/>: write what is queued (on the loop thread).</summary>
+    public virtual void OnSendRequested()
+    {
+    }
+
     /// <summary>A callback threw (the socket was closed under it): the loop has already dropped the connection.</summary>
     public virtual void OnFailed(Exception exception)
     {
@@ -28,14 +33,22 @@ internal abstract class LoopConnection(Socket socket)
 }
 
 /// <summary>
-/// One thread that waits on many non-blocking sockets with one epoll (level-triggered) and reads each ready
-/// socket once per round into one shared buffer (64 KiB by default), so a busy socket's frames arrive in
-/// large reads and nothing is allocated per read. Counts reads and frames for the reports.
+/// One thread that does all the socket I/O of its connections: it waits on many non-blocking sockets with one
+/// epoll (level-triggered), reads each ready socket once per round into one shared buffer (64 KiB by default),
+/// so a busy socket's frames arrive in large reads and nothing is allocated per read, and then writes for every
+/// connection that queued bytes since the last round (<see cref="RequestSend"/>; other threads wake it through
+/// an eventfd). Receiving and sending on one thread means neither starves the other on a single core.
+/// Counts reads and frames for the reports.
 /// </summary>
 internal sealed class SocketLoop : IDisposable
 {
+    private const ulong WakeToken = 0;
     private static long s_nextToken;
     private readonly Epoll _epoll = new(512);
+    private readonly Epoll.Wakeup _wakeup = new();
+    private readonly Lock _sendsLock = new();
+    private List<LoopConnection> _sends = [];
+    private List<LoopConnection> _sending = [];
     private readonly ConcurrentDictionary<ulong, LoopConnection> _connections = new();
     private readonly byte[] _buffer;
     private readonly Thread _thread;
@@ -55,6 +68,7 @@ internal sealed class SocketLoop : IDisposable
         _buffer = GC.AllocateUninitializedArray<byte>(bufferBytes, pinned: true);
         _waitMs = waitMs;
         _afterRound = afterRound;
+        _epoll.Add(_wakeup.Fd, WakeToken, Epoll.In);
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -103,6 +117,28 @@ internal sealed class SocketLoop : IDisposable
         }
     }
 
+    /// <summary>True on the loop's own thread.</summary>
+    public bool OnLoopThread => Thread.CurrentThread == _thread;
+
+    /// <summary>
+    /// Asks the loop to call <see cref="LoopConnection.OnSendRequested"/> once after its current round (a
+    /// connection asks once per batch of queued bytes). Wakes the loop when it may be waiting.
+    /// </summary>
+    public void RequestSend(LoopConnection connection)
+    {
+        bool wake;
+        lock (_sendsLock)
+        {
+            _sends.Add(connection);
+            wake = _sends.Count == 1 && !OnLoopThread;
+        }
+
+        if (wake)
+        {
+            _wakeup.Set();
+        }
+    }
+
     /// <summary>Called by connections on the loop thread: one read of <paramref name="bytes"/> that held <paramref name="frames"/> frames.</summary>
     public void CountRead(int bytes, int frames)
     {
@@ -121,6 +157,7 @@ internal sealed class SocketLoop : IDisposable
         }
 
         _epoll.Dispose();
+        _wakeup.Dispose();
     }
 
     private void Run()
@@ -131,6 +168,12 @@ internal sealed class SocketLoop : IDisposable
             for (var i = 0; i < n; i++)
             {
                 var (token, events) = _epoll.EventAt(i);
+                if (token == WakeToken)
+                {
+                    _wakeup.Reset();
+                    continue;
+                }
+
                 if (!_connections.TryGetValue(token, out var connection))
                 {
                     continue;
@@ -155,7 +198,31 @@ internal sealed class SocketLoop : IDisposable
                 }
             }
 
+            RunSends();
             _afterRound?.Invoke();
         }
+    }
+
+    private void RunSends()
+    {
+        lock (_sendsLock)
+        {
+            (_sends, _sending) = (_sending, _sends);
+        }
+
+        foreach (var connection in _sending)
+        {
+            try
+            {
+                connection.OnSendRequested();
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
+            {
+                Remove(connection);
+                connection.OnFailed(ex);
+            }
+        }
+
+        _sending.Clear();
     }
 }

@@ -10,7 +10,9 @@ namespace Relay.LoadGen.Targets;
 /// One joined client of the raw-socket mode: a plain TCP socket after a hand-made upgrade, served by a
 /// <see cref="SocketLoop"/>. Broadcasts go out as one pre-encoded, pre-masked frame per client: on each send
 /// only the payload's leading stamp bytes (<see cref="Payloads.StampedBytes"/>: timestamp and origin tag) are
-/// copied in and masked, and the frame is written with one non-blocking send. The mask key is fixed per
+/// copied in and masked; the frame is appended to the client's output and the loop thread writes it with one
+/// non-blocking send in its next round (the caller's thread does no system call), so one thread does all the
+/// I/O and the pacers cannot starve the receiving. The mask key is fixed per
 /// connection (a load generator's choice: RFC 6455 wants a fresh key per frame from browsers, to protect
 /// proxies from the page's script; the server must only unmask, which is what is measured). Received frames
 /// are parsed in place from the loop's large reads; pings are answered with pongs and a close frame with a
@@ -19,6 +21,9 @@ namespace Relay.LoadGen.Targets;
 internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandler
 {
     private const int MaxMessageBytes = 16 * 1024 * 1024;
+
+    /// <summary>Queued output beyond which a broadcast waits (the pacer then skips this client) until it drains.</summary>
+    private const int MaxQueuedBytes = 64 * 1024;
 
     private static ReadOnlySpan<byte> BroadcastPrefix => "{\"type\":\"broadcast\",\"data\":"u8;
 
@@ -36,9 +41,12 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
     private int _framePayloadLength = -1;
     private byte[] _frameTail = []; // the payload after its stamp bytes, unmasked, to notice a different payload
 
-    // Bytes a send could not write at once, flushed when the loop reports the socket writable.
-    private byte[] _backlog = [];
-    private int _backlogLength;
+    // Frames queued for the loop thread to write (with one send per round for all that queued up), and a
+    // completion for the pacer when too much is queued for a socket that does not drain.
+    private byte[] _out = new byte[1024];
+    private int _outLength;
+    private bool _sendRequested;
+    private bool _watchingWritable;
     private TaskCompletionSource? _drained;
 
     private int _errors;
@@ -72,17 +80,29 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
             }
 
             PrepareBroadcast(payload.Span, binary);
-            return SendLocked(_frame.AsSpan(0, _frameLength));
+            return QueueLocked(_frame.AsSpan(0, _frameLength));
         }
     }
 
-    /// <summary>Sends one rare frame (the join's `connect`, a pong, a close), masked with this connection's key.</summary>
-    public ValueTask SendFrame(byte opcode, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Sends one rare frame masked with this connection's key: during the join (before the loop serves the
+    /// socket) with a blocking send, afterwards (pongs, the close reply) through the loop.
+    /// </summary>
+    public void SendFrame(byte opcode, ReadOnlySpan<byte> payload)
     {
         var frame = WsFrame.Encode(opcode, payload, _maskKey);
+        if (Loop is null)
+        {
+            Socket.Send(frame);
+            return;
+        }
+
         lock (_sendLock)
         {
-            return _closed && opcode != WsFrame.Close ? ValueTask.CompletedTask : SendLocked(frame);
+            if (!_closed || opcode == WsFrame.Close)
+            {
+                _ = QueueLocked(frame);
+            }
         }
     }
 
@@ -103,7 +123,7 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
                 break;
             case ReadStatus.ProtocolError:
                 Fail();
-                _ = SendFrame(WsFrame.Close, [0x03, 0xEA]); // 1002
+                SendFrame(WsFrame.Close, [0x03, 0xEA]); // 1002
                 Loop!.Remove(this);
                 break;
             default:
@@ -119,38 +139,9 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
         }
     }
 
-    public override void OnWritable()
-    {
-        TaskCompletionSource? drained = null;
-        lock (_sendLock)
-        {
-            while (_backlogLength > 0)
-            {
-                var sent = Socket.Send(_backlog.AsSpan(0, _backlogLength), SocketFlags.None, out var error);
-                if (error == SocketError.WouldBlock)
-                {
-                    return;
-                }
+    public override void OnWritable() => Flush();
 
-                if (error != SocketError.Success)
-                {
-                    _backlogLength = 0;
-                    _closed = true;
-                    Fail();
-                    break;
-                }
-
-                _backlog.AsSpan(sent, _backlogLength - sent).CopyTo(_backlog);
-                _backlogLength -= sent;
-            }
-
-            Loop?.WatchWritable(this, false);
-            drained = _drained;
-            _drained = null;
-        }
-
-        drained?.TrySetResult();
-    }
+    public override void OnSendRequested() => Flush();
 
     public override void OnFailed(Exception exception)
     {
@@ -198,7 +189,7 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
 
                 break;
             case WsFrame.Ping:
-                _ = SendFrame(WsFrame.Pong, payload.Span);
+                SendFrame(WsFrame.Pong, payload.Span);
                 Interlocked.Increment(ref _pongs);
                 break;
             case WsFrame.Close:
@@ -233,16 +224,19 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
         // Echo the status code (RFC 6455 5.5.1), then wait for the server to end the TCP connection.
         Span<byte> reply = stackalloc byte[2];
         BinaryPrimitives.WriteUInt16BigEndian(reply, code == 1005 ? (ushort)1000 : code);
+        bool first;
         lock (_sendLock)
         {
-            if (!_closeSent)
-            {
-                _closeSent = true;
-                _ = SendLocked(WsFrame.Encode(WsFrame.Close, reply, _maskKey));
-            }
-
-            _closed = true;
+            first = !_closeSent;
+            _closeSent = true;
         }
+
+        if (first)
+        {
+            SendFrame(WsFrame.Close, reply);
+        }
+
+        _closed = true;
     }
 
     /// <summary>Makes <see cref="_frame"/> the broadcast frame of <paramref name="payload"/>, rebuilding it only when more than the stamp changed.</summary>
@@ -287,42 +281,69 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
         _frameTail = payload[stamped..].ToArray();
     }
 
-    /// <summary>Writes <paramref name="frame"/> now or, behind bytes still waiting, later; the result completes once written.</summary>
-    private ValueTask SendLocked(ReadOnlySpan<byte> frame)
+    /// <summary>Appends <paramref name="frame"/> to the output and asks the loop to write it (once per batch).</summary>
+    private ValueTask QueueLocked(ReadOnlySpan<byte> frame)
     {
-        if (_backlogLength > 0)
+        if (_out.Length < _outLength + frame.Length)
         {
-            AppendBacklog(frame);
-            return new ValueTask(_drained!.Task);
+            Array.Resize(ref _out, Math.Max(_outLength + frame.Length, _out.Length * 2));
         }
 
-        var sent = Socket.Send(frame, SocketFlags.None, out var error);
-        if (error == SocketError.Success && sent == frame.Length)
+        frame.CopyTo(_out.AsSpan(_outLength));
+        _outLength += frame.Length;
+        if (!_sendRequested && !_watchingWritable)
+        {
+            _sendRequested = true;
+            Loop!.RequestSend(this);
+        }
+
+        if (_outLength < MaxQueuedBytes)
         {
             return ValueTask.CompletedTask;
         }
 
-        if (error is SocketError.Success or SocketError.WouldBlock)
-        {
-            AppendBacklog(frame[Math.Max(sent, 0)..]);
-            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Loop?.WatchWritable(this, true);
-            return new ValueTask(_drained.Task);
-        }
-
-        _closed = true;
-        return ValueTask.FromException(new SocketException((int)error));
+        _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new ValueTask(_drained.Task);
     }
 
-    private void AppendBacklog(ReadOnlySpan<byte> bytes)
+    /// <summary>On the loop thread: one non-blocking send of everything queued; waits for writability if some is left.</summary>
+    private void Flush()
     {
-        if (_backlog.Length < _backlogLength + bytes.Length)
+        TaskCompletionSource? drained = null;
+        lock (_sendLock)
         {
-            Array.Resize(ref _backlog, Math.Max(_backlogLength + bytes.Length, Math.Max(4096, _backlog.Length * 2)));
+            _sendRequested = false;
+            if (_outLength > 0)
+            {
+                var sent = Socket.Send(_out.AsSpan(0, _outLength), SocketFlags.None, out var error);
+                if (error is not (SocketError.Success or SocketError.WouldBlock))
+                {
+                    _outLength = 0;
+                    _closed = true;
+                    Fail();
+                }
+                else if (sent > 0)
+                {
+                    _out.AsSpan(sent, _outLength - sent).CopyTo(_out);
+                    _outLength -= sent;
+                }
+            }
+
+            var watch = _outLength > 0;
+            if (watch != _watchingWritable)
+            {
+                _watchingWritable = watch;
+                Loop?.WatchWritable(this, watch);
+            }
+
+            if (_outLength < MaxQueuedBytes / 2)
+            {
+                drained = _drained;
+                _drained = null;
+            }
         }
 
-        bytes.CopyTo(_backlog.AsSpan(_backlogLength));
-        _backlogLength += bytes.Length;
+        drained?.TrySetResult();
     }
 
     private void ReleaseBacklog()
@@ -330,7 +351,7 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
         TaskCompletionSource? drained;
         lock (_sendLock)
         {
-            _backlogLength = 0;
+            _outLength = 0;
             drained = _drained;
             _drained = null;
         }

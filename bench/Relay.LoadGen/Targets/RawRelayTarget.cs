@@ -117,7 +117,7 @@ public sealed class RawRelayTarget : ITarget, IReceiveCounters
                 throw new IOException("join: the server sent bytes that are not WebSocket frames");
             }
 
-            client.SendFrame(WsFrame.Text, RelayRest.ConnectMessage(room)).GetAwaiter().GetResult();
+            client.SendFrame(WsFrame.Text, RelayRest.ConnectMessage(room));
             while (!client.Joined)
             {
                 if (client.JoinFailure is { } failure)

@@ -28,18 +28,7 @@ internal static class FanOutSink
         var server = new Server(flushMs);
         using var listener = new Listener(port, server.Accept);
         Console.WriteLine($"sink: listening on http://127.0.0.1:{listener.Port} (flush every {flushMs} ms); Ctrl-C or SIGTERM stops it");
-        using var stop = new ManualResetEventSlim();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Set();
-        };
-        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            stop.Set();
-        });
-        stop.Wait();
+        Listener.WaitForStop();
         var (reads, frames, bytes) = server.Loop.Counters;
         Console.WriteLine($"sink: {server.Relayed:N0} frames relayed; read {frames:N0} client frames in {reads:N0} reads ({bytes:N0} bytes); {server.Writes:N0} writes");
         server.Loop.Dispose();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Relay.LoadGen.Tools;
 
@@ -22,6 +23,25 @@ internal sealed class Listener : IDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>Blocks until Ctrl-C or SIGTERM (how bench/run.sh stops its servers).</summary>
+    public static void WaitForStop()
+    {
+        using var stop = new ManualResetEventSlim();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Set();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Set();
+        });
+        stop.Wait();
+        Console.CancelKeyPress -= onCancel;
+    }
 
     public void Dispose() => _socket.Dispose();
 

@@ -27,18 +27,7 @@ internal static class WriteLoop
             loop.Add(new DrainConnection(socket));
         });
         Console.WriteLine($"drain: listening on 127.0.0.1:{listener.Port}; Ctrl-C or SIGTERM stops it");
-        using var stop = new ManualResetEventSlim();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Set();
-        };
-        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            stop.Set();
-        });
-        stop.Wait();
+        Listener.WaitForStop();
         var (reads, _, bytes) = loop.Counters;
         Console.WriteLine($"drain: {bytes:N0} bytes in {reads:N0} reads");
         return 0;
