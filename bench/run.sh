@@ -19,6 +19,8 @@
 #                The target `sink` is the load generator's own trivial fan-out server (Relay.LoadGen sink): with
 #                --client raw --pin it measures the load generator's ceiling, e.g.
 #                ./bench/run.sh --targets sink --workloads w1 --client raw --pin --no-docs
+#   ./bench/run.sh --writeloop  # the limit of one socket write per recipient batch: a drain on core 0, a write
+#                               # loop on core 1 writing batches of 1..32 W1 frames to 1,000 loopback sockets (~30 s)
 #
 # It builds Release into bench/.artifacts, installs what is missing (gnuplot-nox for the chart, the Node
 # baseline's npm packages), then for each workload runs each target in turn: starts the server on 127.0.0.1
@@ -38,6 +40,7 @@ DOCS=1
 CLUSTER=0
 CLIENT=websocket
 PIN=0
+WRITELOOP=0
 RATES=""
 # The exact command, recorded in the results (and, for --cluster, in docs/benchmarks.md).
 export BENCH_COMMAND="./bench/run.sh${*:+ $*}"
@@ -52,8 +55,9 @@ while [ $# -gt 0 ]; do
     --no-docs) DOCS=0 ;;
     --client) CLIENT=$2; shift ;;
     --pin) PIN=1 ;;
+    --writeloop) WRITELOOP=1; DOCS=0 ;;
     --rates) RATES=$2; shift ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -72,6 +76,8 @@ if [ "$CLUSTER" = 1 ]; then
   else TARGETS=relay,relay-redis,relay-cluster
   fi
   RUN_NAME="$STAMP-cluster-$PRESET"
+elif [ "$WRITELOOP" = 1 ]; then
+  RUN_NAME="$STAMP-writeloop"
 else
   RUN_NAME="$STAMP-$PRESET"
 fi
@@ -84,6 +90,17 @@ export BENCH_LOAD_AVERAGE=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 
 say() { echo "[run.sh] $*" >&2; }
 warn() { echo "[run.sh] WARNING: $*" >&2; }
+free_port() { # [first port]
+  local port
+  for port in $(seq "${1:-5301}" $(( ${1:-5301} + 698 ))); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  return 1
+}
+
 
 stop_pid() { # pid: TERM, up to 10 s, then KILL
   local pid=$1
@@ -143,6 +160,20 @@ dotnet build bench/Relay.LoadGen -c Release --artifacts-path "$ART" -v q -nologo
   || { cat "$LOGS/build-loadgen.log" >&2; exit 1; }
 LOADGEN="$ART/bin/Relay.LoadGen/release/Relay.LoadGen.dll"
 RELAY_DIR="$ART/bin/Relay.Api/release"
+
+# --- write loop (--writeloop) --------------------------------------------------------------------------------
+if [ "$WRITELOOP" = 1 ]; then
+  command -v taskset >/dev/null || { echo "run.sh: --writeloop needs taskset (util-linux)" >&2; exit 2; }
+  port=$(free_port 5901)
+  taskset -c 0 dotnet "$LOADGEN" drain --port "$port" >"$LOGS/drain.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  say "write loop on core 1 against a drain on core 0 (port $port); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  taskset -c 1 dotnet "$LOADGEN" writeloop --port "$port" | tee "$RESULTS_DIR/$RUN_NAME.md"
+  stop_server
+  say "table in bench/results/$RUN_NAME.md"
+  exit 0
+fi
 
 available=()
 IFS=',' read -r -a wanted <<<"$TARGETS"
@@ -213,17 +244,6 @@ if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((W3_WANTED + 1000)) ]; then
 fi
 
 # --- servers -------------------------------------------------------------------------------------------------
-free_port() { # [first port]
-  local port
-  for port in $(seq "${1:-5301}" $(( ${1:-5301} + 698 ))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  return 1
-}
-
 relay_args() { # the production settings of every Relay server and node
   echo --environment Production --Relay:AllowAnonymousApi=true --Relay:RateLimit:MessagesPerSecond=1000000 \
     --Relay:RateLimit:Burst=1000000 --Relay:MaxConnections=100000 --Relay:MaxClientsCap=1000 \

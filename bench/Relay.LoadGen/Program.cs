@@ -15,13 +15,13 @@ internal static class Program
     private const string Usage = """
         Relay.LoadGen run --target relay|signalr|node-ws --url http://127.0.0.1:PORT[,http://127.0.0.1:PORT2] --workload w1[,w2,w3,w4]
             [--url2 http://127.0.0.1:PORT2] [--label NAME] [--preset full|quick|smoke] [--server-pid PID[,PID2]] [--redis-pid PID]
-            [--out results.json] [--api-key KEY] [--client websocket|raw] [--raw-loops N]
+            [--out results.json] [--api-key KEY] [--client websocket|raw] [--raw-loops N] [--pacers N]
             [--rooms N] [--clients N (per room)] [--rates 1,2,5,...] [--payload BYTES] [--mode text|binary]
             [--duration S] [--warmup S] [--p99-limit-ms MS] [--no-stop]
             [--connections N] [--concurrency N] [--hold S] [--sources 127.0.0.2,127.0.0.3|none]
         Relay.LoadGen report --in results.json [--md docs/benchmarks.md] [--plot-data DIR] [--png docs/benchmarks-w1.png]
         Relay.LoadGen report --section cluster --in cluster.json [--md docs/benchmarks.md]
-        Relay.LoadGen sink [--port 5999] [--flush-ms 2]      a trivial fan-out server, to measure the generator's own ceiling
+        Relay.LoadGen sink [--port 5999] [--flush-ms 5]      a trivial fan-out server, to measure the generator's own ceiling
         Relay.LoadGen drain [--port 5998]                    reads and discards whatever is written to it
         Relay.LoadGen writeloop [--port 5998] [--sockets 1000] [--payload 64] [--batches 1,2,4,8,16,32] [--seconds 3]
                                                              one-write-per-recipient-batch limit: writes frames to a drain
@@ -30,7 +30,9 @@ internal static class Program
         client i of a room joins through node i mod N, and W1/W2 steps also report same-node and cross-node latency.
         --label names the target in the results (default: the target, or <target>-cluster for several nodes).
         --client raw: Relay-protocol clients are raw sockets (hand-made upgrade, pre-masked frames, frames parsed in
-        place from 64 KiB reads) served by --raw-loops receive threads (default 1), instead of one ClientWebSocket each.
+        place from 64 KiB reads) served by --raw-loops I/O threads (default 1), instead of one ClientWebSocket each;
+        its W1/W2 broadcasts are paced by one thread of its own (--pacers; websocket clients: one thread-pool task per 50
+        clients, at most 4).
         """;
 
     public static async Task<int> Main(string[] args)
@@ -121,6 +123,7 @@ internal static class Program
         static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
         static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
         var sources = o.GetValueOrDefault("sources");
+        var raw = o.GetValueOrDefault("client") == TargetFactory.RawClient;
         int[]? serverPids = o.TryGetValue("server-pid", out var pids) ? [.. pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(I)] : null;
         return d with
         {
@@ -147,6 +150,8 @@ internal static class Program
             ServerPid = serverPids is null ? d.ServerPid : serverPids[0],
             OtherServerPids = serverPids is null ? d.OtherServerPids : serverPids[1..],
             RedisPid = o.TryGetValue("redis-pid", out var redisPid) ? I(redisPid) : d.RedisPid,
+            Pacers = o.TryGetValue("pacers", out var pacers) ? I(pacers) : raw ? 1 : d.Pacers,
+            DedicatedPacers = raw || d.DedicatedPacers,
         };
     }
 

@@ -13,6 +13,9 @@ internal abstract class LoopConnection(Socket socket)
 
     internal ulong Token { get; set; }
 
+    /// <summary>The next connection in the loop's stack of send requests (see <see cref="SocketLoop.RequestSend"/>).</summary>
+    internal LoopConnection? NextSend { get; set; }
+
     /// <summary>The socket is readable (or at its end): read once into the loop's shared <paramref name="buffer"/>.</summary>
     public abstract void OnReadable(byte[] buffer);
 
@@ -46,9 +49,7 @@ internal sealed class SocketLoop : IDisposable
     private static long s_nextToken;
     private readonly Epoll _epoll = new(512);
     private readonly Epoll.Wakeup _wakeup = new();
-    private readonly Lock _sendsLock = new();
-    private List<LoopConnection> _sends = [];
-    private List<LoopConnection> _sending = [];
+    private LoopConnection? _sendRequests; // a lock-free stack, linked through LoopConnection.NextSend
     private readonly ConcurrentDictionary<ulong, LoopConnection> _connections = new();
     private readonly byte[] _buffer;
     private readonly Thread _thread;
@@ -121,19 +122,22 @@ internal sealed class SocketLoop : IDisposable
     public bool OnLoopThread => Thread.CurrentThread == _thread;
 
     /// <summary>
-    /// Asks the loop to call <see cref="LoopConnection.OnSendRequested"/> once after its current round (a
-    /// connection asks once per batch of queued bytes). Wakes the loop when it may be waiting.
+    /// Asks the loop to call <see cref="LoopConnection.OnSendRequested"/> once after its current round. A
+    /// connection must not ask again before that call (it keeps a flag); the request is pushed on a lock-free
+    /// stack, and the loop is woken only when the stack was empty.
     /// </summary>
     public void RequestSend(LoopConnection connection)
     {
-        bool wake;
-        lock (_sendsLock)
+        ArgumentNullException.ThrowIfNull(connection);
+        LoopConnection? head;
+        do
         {
-            _sends.Add(connection);
-            wake = _sends.Count == 1 && !OnLoopThread;
+            head = Volatile.Read(ref _sendRequests);
+            connection.NextSend = head;
         }
+        while (Interlocked.CompareExchange(ref _sendRequests, connection, head) != head);
 
-        if (wake)
+        if (head is null && !OnLoopThread)
         {
             _wakeup.Set();
         }
@@ -205,13 +209,11 @@ internal sealed class SocketLoop : IDisposable
 
     private void RunSends()
     {
-        lock (_sendsLock)
+        var connection = Interlocked.Exchange(ref _sendRequests, null);
+        while (connection is not null)
         {
-            (_sends, _sending) = (_sending, _sends);
-        }
-
-        foreach (var connection in _sending)
-        {
+            var next = connection.NextSend;
+            connection.NextSend = null;
             try
             {
                 connection.OnSendRequested();
@@ -221,8 +223,8 @@ internal sealed class SocketLoop : IDisposable
                 Remove(connection);
                 connection.OnFailed(ex);
             }
-        }
 
-        _sending.Clear();
+            connection = next;
+        }
     }
 }

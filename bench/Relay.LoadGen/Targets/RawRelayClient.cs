@@ -41,10 +41,14 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
     private int _framePayloadLength = -1;
     private byte[] _frameTail = []; // the payload after its stamp bytes, unmasked, to notice a different payload
 
-    // Frames queued for the loop thread to write (with one send per round for all that queued up), and a
-    // completion for the pacer when too much is queued for a socket that does not drain.
+    // Frames queued by the pacers (under the lock), and the batch the loop thread is writing (its own, outside
+    // the lock: the lock is never held across a system call). A completion tells the pacer when a socket that
+    // does not drain has too much queued.
     private byte[] _out = new byte[1024];
     private int _outLength;
+    private byte[] _flushing = new byte[1024];
+    private int _flushOffset;
+    private int _flushLength;
     private bool _sendRequested;
     private bool _watchingWritable;
     private TaskCompletionSource? _drained;
@@ -297,7 +301,7 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
             Loop!.RequestSend(this);
         }
 
-        if (_outLength < MaxQueuedBytes)
+        if (_outLength + Volatile.Read(ref _flushLength) - Volatile.Read(ref _flushOffset) < MaxQueuedBytes)
         {
             return ValueTask.CompletedTask;
         }
@@ -306,44 +310,78 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
         return new ValueTask(_drained.Task);
     }
 
-    /// <summary>On the loop thread: one non-blocking send of everything queued; waits for writability if some is left.</summary>
+    /// <summary>
+    /// On the loop thread: takes what the pacers queued (swapping buffers under the lock) and writes it with
+    /// non-blocking sends until it is all out or the socket is full (then it waits for writability).
+    /// </summary>
     private void Flush()
     {
         TaskCompletionSource? drained = null;
-        lock (_sendLock)
+        while (true)
         {
-            _sendRequested = false;
-            if (_outLength > 0)
+            if (_flushOffset == _flushLength)
             {
-                var sent = Socket.Send(_out.AsSpan(0, _outLength), SocketFlags.None, out var error);
-                if (error is not (SocketError.Success or SocketError.WouldBlock))
+                lock (_sendLock)
+                {
+                    _sendRequested = false;
+                    Volatile.Write(ref _flushOffset, 0);
+                    Volatile.Write(ref _flushLength, 0);
+                    if (_outLength == 0)
+                    {
+                        Watch(false);
+                        drained = _drained;
+                        _drained = null;
+                        break;
+                    }
+
+                    (_out, _flushing) = (_flushing, _out);
+                    Volatile.Write(ref _flushLength, _outLength);
+                    _outLength = 0;
+                }
+            }
+
+            var sent = Socket.Send(_flushing.AsSpan(_flushOffset, _flushLength - _flushOffset), SocketFlags.None, out var error);
+            if (error is not (SocketError.Success or SocketError.WouldBlock))
+            {
+                lock (_sendLock)
                 {
                     _outLength = 0;
+                    Volatile.Write(ref _flushOffset, 0);
+                    Volatile.Write(ref _flushLength, 0);
                     _closed = true;
-                    Fail();
                 }
-                else if (sent > 0)
+
+                Fail();
+                break;
+            }
+
+            if (sent > 0)
+            {
+                Volatile.Write(ref _flushOffset, _flushOffset + sent);
+            }
+
+            if (_flushOffset < _flushLength)
+            {
+                lock (_sendLock)
                 {
-                    _out.AsSpan(sent, _outLength - sent).CopyTo(_out);
-                    _outLength -= sent;
+                    Watch(true);
                 }
-            }
 
-            var watch = _outLength > 0;
-            if (watch != _watchingWritable)
-            {
-                _watchingWritable = watch;
-                Loop?.WatchWritable(this, watch);
-            }
-
-            if (_outLength < MaxQueuedBytes / 2)
-            {
-                drained = _drained;
-                _drained = null;
+                break;
             }
         }
 
         drained?.TrySetResult();
+    }
+
+    /// <summary>Under the lock: asks for writability while a write is cut short, and stops asking once it is out.</summary>
+    private void Watch(bool writable)
+    {
+        if (writable != _watchingWritable)
+        {
+            _watchingWritable = writable;
+            Loop?.WatchWritable(this, writable);
+        }
     }
 
     private void ReleaseBacklog()

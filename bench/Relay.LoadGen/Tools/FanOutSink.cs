@@ -16,7 +16,7 @@ namespace Relay.LoadGen.Tools;
 /// close), so the load generator's own ceiling can be measured against a server that costs almost nothing per
 /// delivery: one epoll thread parses the clients' frames in place, builds each relayed frame once, copies it
 /// into every other member's output buffer and writes each buffer with one send every <c>--flush-ms</c>
-/// (default 2 ms), so writes are few and large. It has no limits, no validation beyond what it needs, and is
+/// (default 5 ms), so writes are few and large. It has no limits, no validation beyond what it needs, and is
 /// not a reference for anything: it only has to be cheaper than the generator.
 /// </summary>
 internal static class FanOutSink
@@ -24,7 +24,7 @@ internal static class FanOutSink
     public static int Run(Dictionary<string, string> options)
     {
         var port = int.Parse(options.GetValueOrDefault("port", "5999"), CultureInfo.InvariantCulture);
-        var flushMs = int.Parse(options.GetValueOrDefault("flush-ms", "2"), CultureInfo.InvariantCulture);
+        var flushMs = int.Parse(options.GetValueOrDefault("flush-ms", "5"), CultureInfo.InvariantCulture);
         var server = new Server(flushMs);
         using var listener = new Listener(port, server.Accept);
         Console.WriteLine($"sink: listening on http://127.0.0.1:{listener.Port} (flush every {flushMs} ms); Ctrl-C or SIGTERM stops it");

@@ -178,11 +178,14 @@ public static class ThroughputRunner
         router.Current = recorder;
         var errorsBefore = slots.Sum(s => (long)s.Client.Errors);
 
-        var pacerCount = Math.Clamp(slots.Length / 50, 1, 4);
+        var pacerCount = options.Pacers is { } pacersWanted ? Math.Clamp(pacersWanted, 1, Math.Max(1, slots.Length)) : Math.Clamp(slots.Length / 50, 1, 4);
         var pacers = Enumerable.Range(0, pacerCount)
             .Select(p => new Pacer([.. slots.Where((_, i) => i % pacerCount == p)], options.Binary))
             .ToArray();
-        var running = pacers.Select(p => Task.Run(() => p.RunAsync(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken)).ToArray();
+        var running = pacers.Select(p => options.DedicatedPacers
+                ? Task.Factory.StartNew(() => p.Run(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                : Task.Run(() => p.RunAsync(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken))
+            .ToArray();
 
         var servers = new[] { options.ServerPid }.Concat(options.OtherServerPids.Select(p => (int?)p)).Select(p => new ProcessSampler(p)).ToArray();
         var redis = options.RedisPid is null ? null : new ProcessSampler(options.RedisPid);
@@ -357,6 +360,12 @@ public static class ThroughputRunner
 
         public long SendErrors { get; private set; }
 
+        private double _perSecond;
+        private long _maxCatchUp;
+        private long _start;
+        private long _issued;
+        private int _next;
+
         public async Task RunAsync(double ratePerClient, long begin, long windowStart, long windowEnd, CancellationToken cancellationToken)
         {
             if (slots.Length == 0 || ratePerClient <= 0)
@@ -365,53 +374,86 @@ public static class ThroughputRunner
             }
 
             await DelayUntil(begin, cancellationToken);
-            var perSecond = ratePerClient * slots.Length;
-            var maxCatchUp = Math.Max(1, (long)(perSecond * 0.2));
-            var frequency = (double)Stopwatch.Frequency;
-            var start = Stopwatch.GetTimestamp();
-            long issued = 0;
-            var next = 0;
+            Begin(ratePerClient);
             using var timer = new PeriodicTimer(Tick);
-            while (true)
+            while (RunTick(windowStart, windowEnd, cancellationToken))
             {
-                var now = Stopwatch.GetTimestamp();
-                if (now >= windowEnd)
-                {
-                    return;
-                }
-
-                var due = (long)(perSecond * ((now - start) / frequency)) - issued;
-                if (due > maxCatchUp)
-                {
-                    // The pacer fell behind (a stalled machine): do not burst to catch up, count them as skipped.
-                    if (now >= windowStart)
-                    {
-                        SkippedInWindow += due - maxCatchUp;
-                    }
-
-                    issued += due - maxCatchUp;
-                    due = maxCatchUp;
-                }
-
-                for (var k = 0; k < due; k++)
-                {
-                    issued++;
-                    var slot = slots[next];
-                    next = next + 1 == slots.Length ? 0 : next + 1;
-                    var ts = Send(slot, cancellationToken);
-                    if (ts >= windowStart && ts < windowEnd)
-                    {
-                        SentInWindow++;
-                        ExpectedInWindow += slot.Recipients;
-                    }
-                    else if (ts < 0 && now >= windowStart && now < windowEnd)
-                    {
-                        SkippedInWindow++;
-                    }
-                }
-
                 await timer.WaitForNextTickAsync(cancellationToken);
             }
+        }
+
+        /// <summary>
+        /// The same pacing on a thread of its own, sleeping between ticks: no thread-pool timer, no pool thread
+        /// spinning for work after each tick (what the raw-socket client wants from a single core).
+        /// </summary>
+        public void Run(double ratePerClient, long begin, long windowStart, long windowEnd, CancellationToken cancellationToken)
+        {
+            if (slots.Length == 0 || ratePerClient <= 0)
+            {
+                return;
+            }
+
+            while (Stopwatch.GetTimestamp() < begin)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Thread.Sleep(Tick);
+            }
+
+            Begin(ratePerClient);
+            while (RunTick(windowStart, windowEnd, cancellationToken))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Thread.Sleep(Tick);
+            }
+        }
+
+        private void Begin(double ratePerClient)
+        {
+            _perSecond = ratePerClient * slots.Length;
+            _maxCatchUp = Math.Max(1, (long)(_perSecond * 0.2));
+            _start = Stopwatch.GetTimestamp();
+        }
+
+        /// <summary>Sends what is due by now; false once the window is over.</summary>
+        private bool RunTick(long windowStart, long windowEnd, CancellationToken cancellationToken)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (now >= windowEnd)
+            {
+                return false;
+            }
+
+            var due = (long)(_perSecond * ((now - _start) / (double)Stopwatch.Frequency)) - _issued;
+            if (due > _maxCatchUp)
+            {
+                // The pacer fell behind (a stalled machine): do not burst to catch up, count them as skipped.
+                if (now >= windowStart)
+                {
+                    SkippedInWindow += due - _maxCatchUp;
+                }
+
+                _issued += due - _maxCatchUp;
+                due = _maxCatchUp;
+            }
+
+            for (var k = 0; k < due; k++)
+            {
+                _issued++;
+                var slot = slots[_next];
+                _next = _next + 1 == slots.Length ? 0 : _next + 1;
+                var ts = Send(slot, cancellationToken);
+                if (ts >= windowStart && ts < windowEnd)
+                {
+                    SentInWindow++;
+                    ExpectedInWindow += slot.Recipients;
+                }
+                else if (ts < 0 && now >= windowStart && now < windowEnd)
+                {
+                    SkippedInWindow++;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>Starts one broadcast; returns its timestamp, or -1 when the client was busy or dead.</summary>

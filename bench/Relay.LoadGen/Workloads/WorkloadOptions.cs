@@ -33,6 +33,18 @@ public sealed record WorkloadOptions
     /// <summary>Stop stepping once a step's p99 passes the limit or its delivered rate stops growing.</summary>
     public bool StopAtLimit { get; init; } = true;
 
+    /// <summary>
+    /// W1/W2 pacer tasks (null: one per 50 clients, at most 4). The raw-socket client needs one: its pacer only
+    /// stamps and queues, the loop thread does the writes.
+    /// </summary>
+    public int? Pacers { get; init; }
+
+    /// <summary>
+    /// Pace on threads of their own that sleep between ticks, instead of thread-pool timers (whose pool threads
+    /// spin for work after every tick): the raw-socket client's choice, so that a single core goes to its I/O loop.
+    /// </summary>
+    public bool DedicatedPacers { get; init; }
+
     /// <summary>Concurrent connects while setting up (and in W4).</summary>
     public int Concurrency { get; init; } = 64;
 
