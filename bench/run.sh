@@ -16,6 +16,7 @@
 #                                          its own client): ClientWebSocket (default) or raw sockets
 #                --pin                     the server on core 0 (taskset -c 0), the load generator on core 1
 #                --rates 1,2,5,...         W1/W2 per-client rates instead of the preset's
+#                --no-stop                 run every W1/W2 rate, even past the latency limit
 #                The target `sink` is the load generator's own trivial fan-out server (Relay.LoadGen sink): with
 #                --client raw --pin it measures the load generator's ceiling, e.g.
 #                ./bench/run.sh --targets sink --workloads w1 --client raw --pin --no-docs
@@ -42,6 +43,7 @@ CLIENT=websocket
 PIN=0
 WRITELOOP=0
 RATES=""
+NO_STOP=()
 # The exact command, recorded in the results (and, for --cluster, in docs/benchmarks.md).
 export BENCH_COMMAND="./bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -57,7 +59,8 @@ while [ $# -gt 0 ]; do
     --pin) PIN=1 ;;
     --writeloop) WRITELOOP=1; DOCS=0 ;;
     --rates) RATES=$2; shift ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    --no-stop) NO_STOP=(--no-stop) ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -365,6 +368,7 @@ if [ "$CLUSTER" = 1 ]; then
       *) warn "$t is not a --cluster target (relay, relay-redis, relay-cluster): skipped"; continue ;;
     esac
     if [ -n "$RATES" ]; then args+=(--rates "$RATES"); fi
+    args+=("${NO_STOP[@]}")
     if ! timeout 900 dotnet "$LOADGEN" run "${args[@]}" --client "$CLIENT" --workload w1 --preset "$PRESET" --out "$RESULTS"; then
       warn "$t w1 reported a failure (see above)"
       failures=$((failures + 1))
@@ -403,6 +407,7 @@ for w in "${workloads[@]}"; do
     extra=()
     if [ "$w" = w3 ] && [ ${#W3_ARGS[@]} -gt 0 ]; then extra=("${W3_ARGS[@]}"); fi
     if [ -n "$RATES" ]; then extra+=(--rates "$RATES"); fi
+    extra+=("${NO_STOP[@]}")
     target_args=(--target "$t")
     case "$t" in
       sink) target_args=(--target relay --label sink --client "$CLIENT") ;;

@@ -21,7 +21,8 @@ internal static class Program
             [--connections N] [--concurrency N] [--hold S] [--sources 127.0.0.2,127.0.0.3|none]
         Relay.LoadGen report --in results.json [--md docs/benchmarks.md] [--plot-data DIR] [--png docs/benchmarks-w1.png]
         Relay.LoadGen report --section cluster --in cluster.json [--md docs/benchmarks.md]
-        Relay.LoadGen sink [--port 5999] [--flush-ms 5]      a trivial fan-out server, to measure the generator's own ceiling
+        Relay.LoadGen sink [--port 5999] [--flush-ms 5] [--no-relay]
+                                                             a trivial fan-out server, to measure the generator's own ceiling
         Relay.LoadGen drain [--port 5998]                    reads and discards whatever is written to it
         Relay.LoadGen writeloop [--port 5998] [--sockets 1000] [--payload 64] [--batches 1,2,4,8,16,32] [--seconds 3]
                                                              one-write-per-recipient-batch limit: writes frames to a drain
@@ -166,7 +167,7 @@ internal static class Program
             }
 
             var name = args[i][2..];
-            var flag = name is "no-stop";
+            var flag = name is "no-stop" or "no-relay";
             options[name] = flag ? "true" : i + 1 < args.Length ? args[++i] : throw new ArgumentException($"--{name} needs a value");
         }
 

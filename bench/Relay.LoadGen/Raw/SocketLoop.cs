@@ -47,7 +47,7 @@ internal sealed class SocketLoop : IDisposable
 {
     private const ulong WakeToken = 0;
     private static long s_nextToken;
-    private readonly Epoll _epoll = new(512);
+    private readonly Epoll _epoll;
     private readonly Epoll.Wakeup _wakeup = new();
     private LoopConnection? _sendRequests; // a lock-free stack, linked through LoopConnection.NextSend
     private readonly ConcurrentDictionary<ulong, LoopConnection> _connections = new();
@@ -64,8 +64,10 @@ internal sealed class SocketLoop : IDisposable
     /// <param name="bufferBytes">The shared read buffer.</param>
     /// <param name="waitMs">Longest wait between rounds (also how quickly <see cref="Dispose"/> is noticed).</param>
     /// <param name="afterRound">Run on the loop thread after every round of events (and every timeout).</param>
-    public SocketLoop(string name, int bufferBytes = 64 * 1024, int waitMs = 50, Action? afterRound = null)
+    /// <param name="maxEvents">Ready sockets one round may serve.</param>
+    public SocketLoop(string name, int bufferBytes = 64 * 1024, int waitMs = 50, Action? afterRound = null, int maxEvents = 512)
     {
+        _epoll = new Epoll(maxEvents);
         _buffer = GC.AllocateUninitializedArray<byte>(bufferBytes, pinned: true);
         _waitMs = waitMs;
         _afterRound = afterRound;

@@ -15,8 +15,9 @@ namespace Relay.LoadGen.Tools;
 /// uses (REST room creation, the WebSocket upgrade, `connect`, text `broadcast`, binary `0x00` broadcasts, pings,
 /// close), so the load generator's own ceiling can be measured against a server that costs almost nothing per
 /// delivery: one epoll thread parses the clients' frames in place, builds each relayed frame once, copies it
-/// into every other member's output buffer and writes each buffer with one send every <c>--flush-ms</c>
-/// (default 5 ms), so writes are few and large. It has no limits, no validation beyond what it needs, and is
+/// into every other member's output buffer and writes each buffer with one send; it does one round of reads and
+/// writes every <c>--flush-ms</c> (default 5 ms) and sleeps in between, so reads and writes are few and large
+/// (and up to one interval is added to every latency through it). It has no limits, no validation beyond what it needs, and is
 /// not a reference for anything: it only has to be cheaper than the generator.
 /// </summary>
 internal static class FanOutSink
@@ -25,7 +26,7 @@ internal static class FanOutSink
     {
         var port = int.Parse(options.GetValueOrDefault("port", "5999"), CultureInfo.InvariantCulture);
         var flushMs = int.Parse(options.GetValueOrDefault("flush-ms", "5"), CultureInfo.InvariantCulture);
-        var server = new Server(flushMs);
+        var server = new Server(flushMs, relay: !options.ContainsKey("no-relay"));
         using var listener = new Listener(port, server.Accept);
         Console.WriteLine($"sink: listening on http://127.0.0.1:{listener.Port} (flush every {flushMs} ms); Ctrl-C or SIGTERM stops it");
         Listener.WaitForStop();
@@ -52,13 +53,17 @@ internal static class FanOutSink
         private long _lastFlush;
         private int _nextRoom;
 
-        public Server(int flushMs)
+        public Server(int flushMs, bool relay)
         {
+            RelayEnabled = relay;
             _flushTicks = flushMs * Stopwatch.Frequency / 1000;
-            Loop = new SocketLoop("sink-loop", waitMs: Math.Max(1, flushMs), afterRound: AfterRound);
+            Loop = new SocketLoop("sink-loop", waitMs: Math.Max(1, flushMs), afterRound: AfterRound, maxEvents: 4096);
         }
 
         public SocketLoop Loop { get; }
+
+        /// <summary>False with <c>--no-relay</c>: broadcasts are read and dropped (to measure the generator's sending alone).</summary>
+        public bool RelayEnabled { get; }
 
         public long Relayed { get; set; }
 
@@ -84,31 +89,39 @@ internal static class FanOutSink
             }
         }
 
+        /// <summary>
+        /// Once per interval: one send per connection with output, then a sleep for the rest of the interval, so
+        /// that the next round finds several frames waiting on each socket (few, large reads and writes).
+        /// </summary>
         private void AfterRound()
         {
             var now = Stopwatch.GetTimestamp();
-            if (now - _lastFlush < _flushTicks || _dirty.Count == 0)
+            if (now - _lastFlush >= _flushTicks)
             {
-                return;
+                _lastFlush = now;
+                var keep = 0;
+                for (var i = 0; i < _dirty.Count; i++)
+                {
+                    var c = _dirty[i];
+                    Writes++;
+                    if (!c.Flush())
+                    {
+                        _dirty[keep++] = c;
+                    }
+                    else
+                    {
+                        c.Dirty = false;
+                    }
+                }
+
+                _dirty.RemoveRange(keep, _dirty.Count - keep);
             }
 
-            _lastFlush = now;
-            var keep = 0;
-            for (var i = 0; i < _dirty.Count; i++)
+            var rest = _lastFlush + _flushTicks - Stopwatch.GetTimestamp();
+            if (rest > 0)
             {
-                var c = _dirty[i];
-                Writes++;
-                if (!c.Flush())
-                {
-                    _dirty[keep++] = c;
-                }
-                else
-                {
-                    c.Dirty = false;
-                }
+                Thread.Sleep(TimeSpan.FromSeconds(rest / (double)Stopwatch.Frequency));
             }
-
-            _dirty.RemoveRange(keep, _dirty.Count - keep);
         }
 
         private void Handshake(Socket socket)
@@ -289,6 +302,11 @@ internal static class FanOutSink
 
         private void Relay(ReadOnlySpan<byte> frame)
         {
+            if (!server.RelayEnabled)
+            {
+                return;
+            }
+
             foreach (var member in _room!.Members)
             {
                 if (member != this)
