@@ -32,8 +32,8 @@ internal static class Program
         --label names the target in the results (default: the target, or <target>-cluster for several nodes).
         --client raw: Relay-protocol clients are raw sockets (hand-made upgrade, pre-masked frames, frames parsed in
         place from 64 KiB reads) served by --raw-loops I/O threads (default 1), instead of one ClientWebSocket each;
-        its W1/W2 broadcasts are paced by one thread of its own (--pacers; websocket clients: one thread-pool task per 50
-        clients, at most 4).
+        its W1/W2 pacers (one per 50 clients, at most 4; --pacers N) tick on one thread of its own instead of thread-pool
+        timers.
         """;
 
     public static async Task<int> Main(string[] args)
@@ -151,7 +151,7 @@ internal static class Program
             ServerPid = serverPids is null ? d.ServerPid : serverPids[0],
             OtherServerPids = serverPids is null ? d.OtherServerPids : serverPids[1..],
             RedisPid = o.TryGetValue("redis-pid", out var redisPid) ? I(redisPid) : d.RedisPid,
-            Pacers = o.TryGetValue("pacers", out var pacers) ? I(pacers) : raw ? 1 : d.Pacers,
+            Pacers = o.TryGetValue("pacers", out var pacers) ? I(pacers) : d.Pacers,
             DedicatedPacers = raw || d.DedicatedPacers,
         };
     }

@@ -182,10 +182,9 @@ public static class ThroughputRunner
         var pacers = Enumerable.Range(0, pacerCount)
             .Select(p => new Pacer([.. slots.Where((_, i) => i % pacerCount == p)], options.Binary))
             .ToArray();
-        var running = pacers.Select(p => options.DedicatedPacers
-                ? Task.Factory.StartNew(() => p.Run(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
-                : Task.Run(() => p.RunAsync(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken))
-            .ToArray();
+        var running = options.DedicatedPacers
+            ? [Task.Factory.StartNew(() => Pacer.RunAll(pacers, rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)]
+            : pacers.Select(p => Task.Run(() => p.RunAsync(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken)).ToArray();
 
         var servers = new[] { options.ServerPid }.Concat(options.OtherServerPids.Select(p => (int?)p)).Select(p => new ProcessSampler(p)).ToArray();
         var redis = options.RedisPid is null ? null : new ProcessSampler(options.RedisPid);
@@ -352,6 +351,8 @@ public static class ThroughputRunner
     /// <summary>Sends a share of the clients' broadcasts at the step's rate, one coarse tick at a time.</summary>
     private sealed class Pacer(Slot[] slots, bool binary)
     {
+        private bool HasClients => slots.Length > 0;
+
         public long SentInWindow { get; private set; }
 
         public long ExpectedInWindow { get; private set; }
@@ -383,12 +384,15 @@ public static class ThroughputRunner
         }
 
         /// <summary>
-        /// The same pacing on a thread of its own, sleeping between ticks: no thread-pool timer, no pool thread
-        /// spinning for work after each tick (what the raw-socket client wants from a single core).
+        /// The same pacing for all <paramref name="pacers"/> on one thread of its own that sleeps between ticks
+        /// and runs every pacer's tick back to back, as the thread-pool timers of <see cref="RunAsync"/> fire
+        /// together (so the offered load has the same shape), but with no pool thread spinning for work after
+        /// each tick: what the raw-socket client wants from a single core.
         /// </summary>
-        public void Run(double ratePerClient, long begin, long windowStart, long windowEnd, CancellationToken cancellationToken)
+        public static void RunAll(Pacer[] pacers, double ratePerClient, long begin, long windowStart, long windowEnd, CancellationToken cancellationToken)
         {
-            if (slots.Length == 0 || ratePerClient <= 0)
+            var active = pacers.Where(p => p.HasClients).ToList();
+            if (active.Count == 0 || ratePerClient <= 0)
             {
                 return;
             }
@@ -399,9 +403,24 @@ public static class ThroughputRunner
                 Thread.Sleep(Tick);
             }
 
-            Begin(ratePerClient);
-            while (RunTick(windowStart, windowEnd, cancellationToken))
+            foreach (var p in active)
             {
+                p.Begin(ratePerClient);
+            }
+
+            while (true)
+            {
+                var running = false;
+                foreach (var p in active)
+                {
+                    running |= p.RunTick(windowStart, windowEnd, cancellationToken);
+                }
+
+                if (!running)
+                {
+                    return;
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
                 Thread.Sleep(Tick);
             }

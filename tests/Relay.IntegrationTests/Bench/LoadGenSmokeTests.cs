@@ -54,7 +54,6 @@ public sealed class LoadGenSmokeTests(ITestOutputHelper output)
             Duration = TimeSpan.FromSeconds(1),
             StopAtLimit = false,
             ServerPid = Environment.ProcessId,
-            Pacers = client == "raw" ? 1 : null,
             DedicatedPacers = client == "raw",
         };
         var log = new StringWriter();
