@@ -125,8 +125,9 @@ internal sealed class SocketLoop : IDisposable
 
     /// <summary>
     /// Asks the loop to call <see cref="LoopConnection.OnSendRequested"/> once after its current round. A
-    /// connection must not ask again before that call (it keeps a flag); the request is pushed on a lock-free
-    /// stack, and the loop is woken only when the stack was empty.
+    /// connection must not ask again before that call has begun (it keeps a flag that the call clears): the
+    /// request is pushed on a lock-free stack linked through the connection itself, so asking twice would
+    /// overwrite its link and lose the requests behind it. The loop is woken only when the stack was empty.
     /// </summary>
     public void RequestSend(LoopConnection connection)
     {

@@ -145,7 +145,19 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
 
     public override void OnWritable() => Flush();
 
-    public override void OnSendRequested() => Flush();
+    /// <summary>
+    /// Popped from the loop's send requests: only now may the next queued frame ask again (a connection must be
+    /// on the loop's stack at most once, or the stack's links are overwritten and other requests are lost).
+    /// </summary>
+    public override void OnSendRequested()
+    {
+        lock (_sendLock)
+        {
+            _sendRequested = false;
+        }
+
+        Flush();
+    }
 
     public override void OnFailed(Exception exception)
     {
@@ -323,7 +335,6 @@ internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandl
             {
                 lock (_sendLock)
                 {
-                    _sendRequested = false;
                     Volatile.Write(ref _flushOffset, 0);
                     Volatile.Write(ref _flushLength, 0);
                     if (_outLength == 0)

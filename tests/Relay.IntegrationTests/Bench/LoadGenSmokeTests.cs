@@ -122,29 +122,8 @@ public sealed class LoadGenSmokeTests(ITestOutputHelper output)
         peer.NoDelay = true;
         var stream = peer.GetStream();
 
-        // The upgrade, by hand on both sides.
-        var head = await ReadHeadAsync(stream);
-        Assert.StartsWith("GET /v1/websocket HTTP/1.1\r\n", head, StringComparison.Ordinal);
-        Assert.Contains("\r\nUpgrade: websocket\r\n", head, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("\r\nSec-WebSocket-Version: 13\r\n", head, StringComparison.Ordinal);
-        var key = head.Split("\r\n").Single(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"));
-
-        // The join: a masked `connect`, answered by `connected` in two writes.
-        var connect = await ReadClientFrameAsync(stream);
-        Assert.Equal(0x1, connect.Opcode);
-        using (var json = JsonDocument.Parse(connect.Payload))
-        {
-            Assert.Equal("connect", json.RootElement.GetProperty("type").GetString());
-            Assert.Equal("room-1", json.RootElement.GetProperty("roomId").GetString());
-            Assert.Equal("s3cret", json.RootElement.GetProperty("secret").GetString());
-        }
-
-        var connected = ServerFrame(0x81, "{\"type\":\"connected\",\"roomId\":\"room-1\",\"clientId\":2,\"hostId\":1,\"isHost\":false,\"protocol\":\"mesh\",\"metadata\":null,\"clients\":[]}"u8);
-        await stream.WriteAsync(connected.AsMemory(0, 3));
-        await stream.FlushAsync();
-        await stream.WriteAsync(connected.AsMemory(3));
+        // The upgrade by hand on both sides, a masked `connect`, and `connected` in two writes.
+        await AcceptAsync(stream, splitConnected: true);
         await using var client = await connecting.WaitAsync(Timeout);
         var raw = (RawRelayClient)client;
 
@@ -204,6 +183,109 @@ public sealed class LoadGenSmokeTests(ITestOutputHelper output)
         Assert.Equal(1, raw.PongsSent);
     }
 
+    [Fact]
+    public async Task Raw_clients_write_every_frame_that_concurrent_pacers_queue()
+    {
+        // Four sender threads (as the pacers) queue broadcasts as fast as they can on ten clients each, while the
+        // clients' loop thread writes them: every queued frame must reach the scripted server, in order. (A send
+        // request lost in that race once left some clients' frames queued for ever.)
+        const int Clients = 40;
+        const int PerClient = 1500;
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        await using var target = new RawRelayTarget("relay", new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}"));
+        var peers = new List<TcpClient>();
+        var clients = new List<IBenchClient>();
+        try
+        {
+            for (var i = 0; i < Clients; i++)
+            {
+                var connecting = target.ConnectAsync("room-1 s3cret", null, (_, _) => { }, CancellationToken.None);
+                var peer = await listener.AcceptTcpClientAsync().WaitAsync(Timeout);
+                peers.Add(peer);
+                await AcceptAsync(peer.GetStream(), splitConnected: false);
+                clients.Add(await connecting.WaitAsync(Timeout));
+            }
+
+            var reading = peers.Select(p => ReadStampsAsync(p.GetStream(), PerClient)).ToArray();
+            var sending = Enumerable.Range(0, 4).Select(t => Task.Run(async () =>
+            {
+                var payload = Payloads.Create(64, binary: false);
+                for (var k = 1; k <= PerClient; k++)
+                {
+                    for (var c = t; c < Clients; c += 4)
+                    {
+                        Payloads.Stamp(payload, binary: false, k, Payloads.NoTag);
+                        await clients[c].BroadcastAsync(payload, binary: false, CancellationToken.None);
+                    }
+
+                    // Tick like a pacer, so that queues stay short and queueing races the loop's writes.
+                    Thread.SpinWait(k % 3 == 0 ? 2000 : 20);
+                }
+            })).ToArray();
+            await Task.WhenAll(sending).WaitAsync(Timeout);
+
+            var stamps = await Task.WhenAll(reading).WaitAsync(Timeout);
+            foreach (var received in stamps)
+            {
+                Assert.Equal(Enumerable.Range(1, PerClient).Select(k => (long)k), received);
+            }
+        }
+        finally
+        {
+            foreach (var peer in peers)
+            {
+                peer.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Reads <paramref name="count"/> broadcast frames and returns the timestamps they carry.</summary>
+    private static async Task<List<long>> ReadStampsAsync(NetworkStream stream, int count)
+    {
+        var buffered = new BufferedStream(stream, 64 * 1024);
+        var stamps = new List<long>(count);
+        var prefix = "{\"type\":\"broadcast\",\"data\":".Length;
+        while (stamps.Count < count)
+        {
+            var frame = await ReadClientFrameAsync(buffered);
+            Assert.True(Payloads.TryReadTimestamp(frame.Payload.AsSpan(prefix, frame.Payload.Length - prefix - 1), binary: false, out var stamp, out _));
+            stamps.Add(stamp);
+        }
+
+        return stamps;
+    }
+
+    /// <summary>
+    /// The scripted server's side of a join: reads and checks the upgrade request, answers 101 with the accept
+    /// key, reads the masked `connect` and answers `connected` (in two writes when <paramref name="splitConnected"/>).
+    /// </summary>
+    private static async Task AcceptAsync(NetworkStream stream, bool splitConnected)
+    {
+        var head = await ReadHeadAsync(stream);
+        Assert.StartsWith("GET /v1/websocket HTTP/1.1\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("\r\nUpgrade: websocket\r\n", head, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("\r\nSec-WebSocket-Version: 13\r\n", head, StringComparison.Ordinal);
+        var key = head.Split("\r\n").Single(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"));
+
+        var connect = await ReadClientFrameAsync(stream);
+        Assert.Equal(0x1, connect.Opcode);
+        using (var json = JsonDocument.Parse(connect.Payload))
+        {
+            Assert.Equal("connect", json.RootElement.GetProperty("type").GetString());
+            Assert.Equal("room-1", json.RootElement.GetProperty("roomId").GetString());
+            Assert.Equal("s3cret", json.RootElement.GetProperty("secret").GetString());
+        }
+
+        var connected = ServerFrame(0x81, "{\"type\":\"connected\",\"roomId\":\"room-1\",\"clientId\":2,\"hostId\":1,\"isHost\":false,\"protocol\":\"mesh\",\"metadata\":null,\"clients\":[]}"u8);
+        var first = splitConnected ? 3 : connected.Length;
+        await stream.WriteAsync(connected.AsMemory(0, first));
+        await stream.FlushAsync();
+        await stream.WriteAsync(connected.AsMemory(first));
+    }
+
     private static async Task<string> ReadHeadAsync(NetworkStream stream)
     {
         var bytes = new List<byte>();
@@ -219,7 +301,7 @@ public sealed class LoadGenSmokeTests(ITestOutputHelper output)
     }
 
     /// <summary>Reads one client frame; asserts FIN and a mask (RFC 6455: every client frame is masked) and unmasks it.</summary>
-    private static async Task<(int Opcode, byte[] Payload)> ReadClientFrameAsync(NetworkStream stream)
+    private static async Task<(int Opcode, byte[] Payload)> ReadClientFrameAsync(Stream stream)
     {
         using var cts = new CancellationTokenSource(Timeout);
         var head = new byte[2];
