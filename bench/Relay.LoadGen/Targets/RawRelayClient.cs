@@ -11,12 +11,11 @@ namespace Relay.LoadGen.Targets;
 /// <see cref="SocketLoop"/>. Broadcasts go out as one pre-encoded, pre-masked frame per client: on each send
 /// only the payload's leading stamp bytes (<see cref="Payloads.StampedBytes"/>: timestamp and origin tag) are
 /// copied in and masked; the frame is appended to the client's output and the loop thread writes it with one
-/// non-blocking send in its next round (the caller's thread does no system call), so one thread does all the
-/// I/O and the pacers cannot starve the receiving. The mask key is fixed per
-/// connection (a load generator's choice: RFC 6455 wants a fresh key per frame from browsers, to protect
-/// proxies from the page's script; the server must only unmask, which is what is measured). Received frames
-/// are parsed in place from the loop's large reads; pings are answered with pongs and a close frame with a
-/// close frame.
+/// non-blocking send in its next round (the caller's thread makes no system call), so one thread does all the
+/// I/O and the pacers cannot starve the receiving. The mask key is fixed per connection (a load generator's
+/// choice: RFC 6455 wants a fresh key per frame from browsers, to protect proxies from the page's script; the
+/// server only has to unmask, which is what is measured). Received frames are parsed in place from the loop's
+/// large reads; pings are answered with pongs and a close frame with a close frame.
 /// </summary>
 internal sealed class RawRelayClient : LoopConnection, IBenchClient, IFrameHandler
 {
