@@ -2,20 +2,19 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Relay.Application.Realtime;
 using Relay.Benchmarks.Support;
-using Relay.Domain.Sessions;
 
 namespace Relay.Benchmarks;
 
 /// <summary>
 /// One received message end to end through <see cref="RealtimeDispatcher"/>: envelope parsing, the generated
-/// mediator with its pipeline, and the fan-out to a room of 10 (no-op transports).
+/// mediator with its pipeline, and the fan-out to a room of 10 (no-op connections).
 /// </summary>
 [MemoryDiagnoser]
 public class DispatcherBenchmarks
 {
     private ServiceProvider _services = null!;
     private RealtimeDispatcher _dispatcher = null!;
-    private Session _session = null!;
+    private ClientConnection _session = null!;
     private ReadOnlyMemory<byte> _text;
     private ReadOnlyMemory<byte> _binary;
 
@@ -24,7 +23,7 @@ public class DispatcherBenchmarks
     {
         _services = RelayServices.Build();
         _dispatcher = _services.GetRequiredService<RealtimeDispatcher>();
-        _session = Fixtures.RoomWithMembers(10);
+        _session = Fixtures.RoomWithMembers(_services, 10);
         _text = Fixtures.Utf8($"{{\"type\":\"broadcast\",\"data\":{Fixtures.DataObject(64)}}}");
         var data = Fixtures.Utf8(Fixtures.DataObject(64));
         var binary = new byte[data.Length + 1];

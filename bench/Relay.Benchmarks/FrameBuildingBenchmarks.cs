@@ -44,7 +44,7 @@ public class FrameBuildingBenchmarks
     [Benchmark(Description = "ServerFrames.Error (with ref)")]
     public int Error() => BuildAndRelease(ServerFrames.Error("bad_request", "data is required", _ref));
 
-    private static int BuildAndRelease(Domain.Sessions.OutboundFrame frame)
+    private static int BuildAndRelease(Domain.Frames.OutboundFrame frame)
     {
         var length = frame.Length;
         frame.Release();

@@ -2,9 +2,10 @@ using BenchmarkDotNet.Attributes;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
 using Relay.Application.Common.Results;
+using Relay.Application.Realtime;
 using Relay.Application.Realtime.Broadcast;
 using Relay.Benchmarks.Support;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 
 namespace Relay.Benchmarks;
 
@@ -24,7 +25,7 @@ public class MediatorPipelineBenchmarks
     private IMediator _mediator = null!;
     private Mediator.Mediator _concrete = null!;
     private BroadcastCommand _command = null!;
-    private Session _session = null!;
+    private ClientConnection _session = null!;
     private ReadOnlyMemory<byte> _payload;
 
     [Params(1, 10)]
@@ -38,7 +39,7 @@ public class MediatorPipelineBenchmarks
         _sender = _services.GetRequiredService<ISender>();
         _mediator = _services.GetRequiredService<IMediator>();
         _concrete = _services.GetRequiredService<Mediator.Mediator>();
-        _session = Fixtures.RoomWithMembers(Members);
+        _session = Fixtures.RoomWithMembers(_services, Members);
         _payload = Fixtures.Utf8(Fixtures.DataObject(64));
         _command = new BroadcastCommand(_session, _payload, FrameKind.Text);
     }

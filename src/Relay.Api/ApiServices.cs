@@ -1,6 +1,8 @@
-using Microsoft.OpenApi;
+using System.Text.Json.Serialization;
 using Relay.Api.Hosting;
+using Relay.Api.OpenApi;
 using Relay.Api.Realtime;
+using Relay.Api.Rooms;
 using Relay.Api.Security;
 
 namespace Relay.Api;
@@ -9,32 +11,26 @@ internal static class ApiServices
 {
     public static IServiceCollection AddRelayApi(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestBodyLimit.Describe);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
         // Unreadable bodies and parameters become exceptions in every environment, so that
         // BadRequestExceptionHandler can answer with an `errors` map naming the field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddEndpointsApiExplorer();
-        services.AddSwaggerGen(o =>
+        // Strict JSON: a number in a string (`"maxClients":"4"`) is a 400 naming the field, and JSON values
+        // (metadata, pushed data) are written back exactly as they were sent.
+        services.ConfigureHttpJsonOptions(o =>
         {
-            o.SwaggerDoc("v1", new OpenApiInfo
-            {
-                Title = "Relay API",
-                Version = "v1",
-                Description = "Create and manage rooms for Relay's WebSocket clients (`/v1/websocket`).",
-            });
-            var xml = Path.Combine(AppContext.BaseDirectory, "Relay.Application.xml");
-            if (File.Exists(xml))
-            {
-                o.IncludeXmlComments(xml);
-            }
-
-            ApiKeyPolicy.AddToSwagger(o);
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            o.SerializerOptions.Converters.Add(new RawJsonConverter());
         });
+        services.AddRelayOpenApi();
         services.AddSingleton<ApiKeyPolicy>();
+        services.AddSingleton<Readiness>();
         services.AddSingleton<PrometheusMetrics>();
+        services.AddSingleton<OriginPolicy>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<UnexpectedFailureLog>();
         services.AddSingleton<WebSocketHandler>();
         services.AddHostedService<GracefulShutdown>();
         return services;

@@ -45,6 +45,9 @@ public enum RelayCloseReason
 
     /// <summary>The connection was lost and reconnection gave up (attempts exhausted, or the room is gone or refuses this client).</summary>
     ReconnectFailed,
+
+    /// <summary>Another connection resumed this client's seat (close 4005); not reconnected.</summary>
+    Replaced,
 }
 
 /// <summary>The end of a <see cref="RelayRealtimeClient"/>: raised once by <see cref="RelayRealtimeClient.Closed"/>.</summary>
@@ -91,14 +94,36 @@ public sealed class RelayReconnectingEventArgs : EventArgs
 /// <summary>The client is back in the room: raised by <see cref="RelayRealtimeClient.Reconnected"/>.</summary>
 public sealed class RelayReconnectedEventArgs : EventArgs
 {
-    /// <summary>The <c>connected</c> message of the new connection (with the new client id).</summary>
+    /// <summary>
+    /// The reply of the new connection: a <see cref="ResumedMessage"/> when the client got its seat back (same client
+    /// id; the events it missed follow), else the <c>connected</c> of a fresh join (a new client id).
+    /// </summary>
     public required ConnectedMessage Connected { get; init; }
+
+    /// <summary>Whether the client resumed its seat (<see cref="Connected"/> is a <see cref="ResumedMessage"/>) rather than joining afresh.</summary>
+    public bool Resumed => Connected is ResumedMessage;
 
     /// <summary>The client id the client had before the loss.</summary>
     public int? PreviousClientId { get; init; }
 
     /// <summary>How many attempts it took.</summary>
     public required int Attempts { get; init; }
+}
+
+/// <summary>
+/// A reconnect could not resume the client's seat: raised by <see cref="RelayRealtimeClient.ResumeFailed"/> before the
+/// client joins the room afresh, with a new client id, on the same connection.
+/// </summary>
+public sealed class RelayResumeFailedEventArgs : EventArgs
+{
+    /// <summary>The server's refusal (code <c>resume_failed</c>: window over, token unknown or used, history gone, kicked, room gone).</summary>
+    public required ErrorMessage Error { get; init; }
+
+    /// <summary>The client id the seat had.</summary>
+    public int? PreviousClientId { get; init; }
+
+    /// <summary>The <see cref="RoomEventMessage.Seq"/> of the last room event the client processed; nothing after it was replayed.</summary>
+    public long LastSeq { get; init; }
 }
 
 /// <summary>

@@ -11,17 +11,33 @@ public sealed class RelayRealtimeOptions
     /// </summary>
     public required Uri ServerUri { get; set; }
 
-    /// <summary>The room to join.</summary>
-    public required string RoomId { get; set; }
+    /// <summary>The room to join (not needed with <see cref="Token"/>, which names the room).</summary>
+    public string? RoomId { get; set; }
 
-    /// <summary>The room's secret, or its host secret to become host.</summary>
-    public required string Secret { get; set; }
+    /// <summary>The room's secret, or its host secret to become host; or give a <see cref="Token"/> instead.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>
+    /// A client token minted by the backend (<see cref="RelayTokens.Create"/>), sent instead of <see cref="RoomId"/> and
+    /// <see cref="Secret"/>: the server joins the room the token names, under its name and user id. Reconnects present
+    /// the same token, so it must still be valid then.
+    /// </summary>
+    public string? Token { get; set; }
 
     /// <summary>The name shown to the others (at most 64 characters by default); null for none.</summary>
     public string? Name { get; set; }
 
     /// <summary>Automatic reconnection after an abnormal loss of the connection; off by default.</summary>
     public RelayReconnectOptions Reconnect { get; set; } = new();
+
+    /// <summary>
+    /// With <see cref="RelayReconnectOptions.Enabled"/>: join with <c>resume: true</c> and, after an abnormal loss, come
+    /// back to the same seat (same client id, host role kept) with every room event missed meanwhile, delivered through
+    /// the usual events exactly once and in order. When the server cannot resume (window over, history gone...), the
+    /// client says so (<see cref="RelayRealtimeClient.ResumeFailed"/>) and joins afresh with a new client id. Rooms with
+    /// resume off (<c>resumeWindowSeconds</c> 0) behave as without it. Default true; no effect without reconnection.
+    /// </summary>
+    public bool Resume { get; set; } = true;
 
     /// <summary>How long opening the WebSocket and joining the room may take, per attempt. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -57,8 +73,16 @@ public sealed class RelayRealtimeOptions
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(ServerUri);
-        ArgumentException.ThrowIfNullOrEmpty(RoomId);
-        ArgumentException.ThrowIfNullOrEmpty(Secret);
+        if (Token is null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(RoomId);
+            ArgumentException.ThrowIfNullOrEmpty(Secret);
+        }
+        else
+        {
+            ArgumentException.ThrowIfNullOrEmpty(Token);
+        }
+
         ArgumentNullException.ThrowIfNull(Reconnect);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CloseTimeout, TimeSpan.Zero);
@@ -71,9 +95,10 @@ public sealed class RelayRealtimeOptions
 
 /// <summary>
 /// Automatic reconnection. The client reconnects only when the connection is lost abnormally (network failure,
-/// no close handshake, or close codes 1006, 1011-1014 and 4004): never after a kick, a room close, a deliberate
-/// close, or close codes 1000, 1001, 1008, 1009, 4000, 4001 and 4002. Each attempt joins the room again and gets
-/// a new client id. Delays grow exponentially with jitter.
+/// no close handshake, or close codes 1006, 1011-1014, 4004, and 1001 without a <c>room_closed</c>): never after a
+/// kick, a room close, a deliberate close, a replacement by another connection (4005), or close codes 1000, 1008,
+/// 1009, 4000, 4001 and 4002. Each attempt resumes the client's seat (see <see cref="RelayRealtimeOptions.Resume"/>)
+/// or else joins the room again with a new client id. Delays grow exponentially with jitter.
 /// </summary>
 public sealed class RelayReconnectOptions
 {

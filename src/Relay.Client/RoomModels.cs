@@ -42,6 +42,9 @@ public sealed record CreateRoomRequest
 
     /// <summary>A JSON object shown to clients in <c>connected</c> and in REST reads (4 KiB at most by default).</summary>
     public JsonElement? Metadata { get; init; }
+
+    /// <summary>How long a resumable client that dropped keeps its seat, 0-3600 seconds (0 turns resume off); the server default (30) when null.</summary>
+    public int? ResumeWindowSeconds { get; init; }
 }
 
 /// <summary>The body of <see cref="RelayApiClient.UpdateRoomAsync"/>. Null properties are left as they are.</summary>
@@ -55,6 +58,9 @@ public sealed record UpdateRoomRequest
 
     /// <summary>A JSON object that replaces the room's metadata.</summary>
     public JsonElement? Metadata { get; init; }
+
+    /// <summary>The resume window (0-3600 seconds; 0 turns resume off) for clients that drop from now on.</summary>
+    public int? ResumeWindowSeconds { get; init; }
 }
 
 /// <summary>A room as the REST API shows it. Secrets never appear here, except in <see cref="CreatedRoom"/>.</summary>
@@ -74,6 +80,9 @@ public record RelayRoom
 
     /// <summary>Whether the room refuses new connects.</summary>
     public bool Locked { get; init; }
+
+    /// <summary>How long a resumable client that dropped keeps its seat, in seconds (0: resume off).</summary>
+    public int ResumeWindowSeconds { get; init; }
 
     /// <summary>The room's metadata object, exactly as the backend sent it (<c>{}</c> when none).</summary>
     public JsonElement Metadata { get; init; }
@@ -115,6 +124,9 @@ public sealed record RoomClientInfo
 
     /// <summary>When the client joined (UTC).</summary>
     public DateTimeOffset ConnectedAt { get; init; }
+
+    /// <summary>Whether its connection dropped and it holds its seat for the room's resume window.</summary>
+    public bool Away { get; init; }
 }
 
 /// <summary>A page of rooms from <see cref="RelayApiClient.ListRoomsAsync"/>, in creation order.</summary>

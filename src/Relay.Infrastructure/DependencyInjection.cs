@@ -2,35 +2,50 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Relay.Application.Abstractions;
 using Relay.Application.Common.Options;
-using Relay.Infrastructure.Rooms;
-using Relay.Infrastructure.Rooms.Redis;
+using Relay.Application.Rooms;
+using Relay.Application.Rooms.Events;
+using Relay.Infrastructure.Backplanes.InMemory;
+using Relay.Infrastructure.Backplanes.Redis;
+using Relay.Infrastructure.Webhooks;
 
 namespace Relay.Infrastructure;
 
 public static class DependencyInjection
 {
     /// <summary>
-    /// Registers the room manager chosen by `Relay:Backplane`: in-memory (the default, with the empty-room
-    /// janitor) or Redis (with the cluster service that connects, heartbeats and sweeps).
+    /// Registers the backplane chosen by `Relay:Backplane`: in memory (the default, with the janitor that expires
+    /// rooms and away windows) or Redis (with the maintenance service that connects, probes, heartbeats and sweeps),
+    /// attached to the application's applier of room events.
     /// </summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddSingleton<RoomFactory>();
         var backplane = configuration[$"{RelayOptions.SectionName}:{nameof(RelayOptions.Backplane)}"];
         if (string.Equals(backplane, "Redis", StringComparison.Ordinal))
         {
-            services.AddSingleton<RedisRoomManager>();
-            services.AddSingleton<IRoomManager>(sp => sp.GetRequiredService<RedisRoomManager>());
-            services.AddSingleton<RedisClusterService>();
-            services.AddHostedService(sp => sp.GetRequiredService<RedisClusterService>());
+            var nodeId = configuration[$"{RelayOptions.SectionName}:Redis:NodeId"];
+            services.AddSingleton(new NodeIdentity(string.IsNullOrEmpty(nodeId)
+                ? $"{Environment.MachineName}-{RoomFactory.NewToken(6)}".Replace('|', '-')
+                : nodeId));
+            services.AddSingleton(sp => Attached(sp, ActivatorUtilities.CreateInstance<RedisBackplane>(sp)));
+            services.AddSingleton<IRoomBackplane>(sp => sp.GetRequiredService<RedisBackplane>());
+            services.AddHostedService<RedisMaintenance>();
+            services.AddWebhooks(configuration, cluster: true);
             return services;
         }
 
-        services.AddSingleton<InMemoryRoomManager>();
-        services.AddSingleton<IRoomManager>(sp => sp.GetRequiredService<InMemoryRoomManager>());
-        services.AddSingleton<EmptyRoomJanitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<EmptyRoomJanitor>());
+        services.AddSingleton(new NodeIdentity(InMemoryBackplane.LocalNodeId));
+        services.AddSingleton(sp => Attached(sp, ActivatorUtilities.CreateInstance<InMemoryBackplane>(sp)));
+        services.AddSingleton<IRoomBackplane>(sp => sp.GetRequiredService<InMemoryBackplane>());
+        services.AddHostedService<RoomJanitor>();
+        services.AddWebhooks(configuration, cluster: false);
         return services;
+    }
+
+    private static T Attached<T>(IServiceProvider services, T backplane)
+        where T : IRoomBackplane
+    {
+        backplane.Attach(services.GetRequiredService<RoomEventApplier>());
+        return backplane;
     }
 }

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Playwright;
 using Relay.BrowserTests.Infrastructure;
 
@@ -14,8 +14,8 @@ public sealed class RelayJsTests(BrowserFixture fixture)
     [Fact]
     public Task Two_pages_join_relay_both_ways_see_presence_and_host_changes_and_the_host_kicks_one() => fixture.RunAsync(async session =>
     {
-        var room = await fixture.Open.CreateRoomAsync(new { maxClients = 4 });
-        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+        var room = await fixture.Open.Api.CreateRoomAsync("""{"maxClients": 4}""");
+        var (roomId, secret) = (room.Id, room.Secret);
         var alice = await RelayPage.OpenAsync(session, fixture.Open);
         var bob = await RelayPage.OpenAsync(session, fixture.Open);
 
@@ -43,42 +43,50 @@ public sealed class RelayJsTests(BrowserFixture fixture)
         await bob.OnClientAsync("b", "c => c.send(1, { ref: 'x' }, { ref: 'r-1' })");
         await alice.WaitForEventAsync("a", "message", new { from = 2, data = new { @ref = "x" } });
 
-        // Host changes, seen by both.
+        // Host changes, seen by both, in the order they happened: to bob, a refused kick, back to alice.
+        var beforeTransfers = await alice.MarkAsync();
         await alice.OnClientAsync("a", "c => c.transferHost(2)");
-        await alice.WaitForEventAsync("a", "host_changed", new { hostId = 2 });
+        await alice.WaitForEventAsync("a", "host_changed", new { hostId = 2 }, beforeTransfers);
         await bob.WaitForEventAsync("b", "host_changed", new { hostId = 2 });
         Assert.True((await bob.OnClientAsync("b", "c => c.isHost")).GetBoolean());
         Assert.False((await alice.OnClientAsync("a", "c => c.isHost")).GetBoolean());
 
         // A host-only message from a non-host is refused with the server's error code, echoing the ref.
+        // Bob hands the host back only once alice's kick has been refused: sent at once from two connections, the
+        // transfer could be handled first and the kick then succeed.
         await alice.OnClientAsync("a", "c => c.kick(2)");
-        await alice.WaitForEventAsync("a", "error", new { code = "not_host" });
-
+        await alice.WaitForEventAsync("a", "error", new { code = "not_host" }, beforeTransfers);
         await bob.OnClientAsync("b", "c => c.transferHost(1)");
-        await alice.WaitForEventAsync("a", "host_changed", new { hostId = 1 });
+        await alice.WaitForSequenceAsync(
+            "a",
+            beforeTransfers,
+            ("host_changed", new { hostId = 2 }),
+            ("error", new { code = "not_host" }),
+            ("host_changed", new { hostId = 1 }));
 
-        // The host kicks bob: bob gets `kicked` and close 4001 and does not reconnect although reconnect is on.
+        // The host kicks bob: bob gets `kicked`, then close 4001, and does not reconnect although reconnect is on.
+        var beforeKick = await bob.MarkAsync();
         await alice.OnClientAsync("a", "c => c.kick(2, 'bye bob')");
-        await bob.WaitForEventAsync("b", "kicked", new { reason = "bye bob" });
+        await bob.WaitForEventAsync("b", "kicked", new { reason = "bye bob" }, beforeKick);
         var closed = await bob.OnClientAsync("b", "c => c.closed");
         Assert.Equal(4001, closed.GetProperty("code").GetInt32());
         Assert.False(closed.GetProperty("willReconnect").GetBoolean());
         Assert.Equal("closed", (await bob.OnClientAsync("b", "c => c.state")).GetString());
         Assert.Equal(4001, (await bob.OnClientAsync("b", "c => c.closeCode")).GetInt32());
-        Assert.Equal(0, await bob.CountAsync("b", "reconnecting"));
+        await AssertClosedForGoodAsync(bob, "b", beforeKick, 4001, "kicked");
 
-        await alice.WaitForEventAsync("a", "client_left", new { clientId = 2, reason = "kicked" });
+        await alice.WaitForEventAsync("a", "client_left", new { clientId = 2, reason = "kicked" }, beforeKick);
         Assert.Equal("""[{"clientId":1,"name":"alice","isHost":true}]""", (await alice.OnClientAsync("a", "c => c.clients")).GetRawText());
         var rtt = (await alice.OnClientAsync("a", "c => c.ping()")).GetDouble();
-        Assert.InRange(rtt, 0, BrowserFixture.TimeoutMs);
-        Assert.Equal(1, await fixture.Open.ClientCountAsync(roomId));
+        Assert.True(rtt >= 0, $"a round trip is a duration: {rtt}");
+        Assert.Equal(1, (await fixture.Open.Api.GetJsonAsync($"/v1/api/rooms/{roomId}")).GetProperty("clientCount").GetInt32());
     });
 
     [Fact]
     public Task Binary_messages_round_trip_in_the_binary_frame_format() => fixture.RunAsync(async session =>
     {
-        var room = await fixture.Open.CreateRoomAsync();
-        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+        var room = await fixture.Open.Api.CreateRoomAsync();
+        var (roomId, secret) = (room.Id, room.Secret);
         var page = await RelayPage.OpenAsync(session, fixture.Open);
         await page.ConnectAsync("a", roomId, secret, "a");
         await page.ConnectAsync("b", roomId, secret, "b");
@@ -103,9 +111,13 @@ public sealed class RelayJsTests(BrowserFixture fixture)
         await page.OnClientAsync("a", "c => c.sendBinary(9, new Uint8Array([1]))");
         await page.WaitForEventAsync("a", "error", new { code = "unknown_client" });
 
-        // Bad arguments are refused locally, before anything is sent.
+        // Bad arguments are refused locally, before anything is sent: the ping sent after the refusal is answered
+        // with nothing before its pong (the server answers a connection's messages in order).
+        var beforeRefusal = await page.MarkAsync();
         var refused = await page.OnClientAsync("a", "c => { try { c.broadcastBinary('text'); return 'sent'; } catch (e) { return e.name; } }");
         Assert.Equal("TypeError", refused.GetString());
+        await page.OnClientAsync("a", "c => c.ping()");
+        Assert.Equal(["pong"], await page.TypesAsync("a", beforeRefusal));
         Assert.Equal(1, await page.CountAsync("a", "error"));
     });
 
@@ -215,71 +227,83 @@ public sealed class RelayJsTests(BrowserFixture fixture)
     [Fact]
     public Task Reconnects_after_an_abnormal_close_but_never_after_a_deliberate_close_an_oversized_message_or_a_closed_room() => fixture.RunAsync(async session =>
     {
-        var room = await fixture.Open.CreateRoomAsync();
-        var (roomId, secret) = (room.GetProperty("id").GetString()!, room.GetProperty("secret").GetString()!);
+        var room = await fixture.Open.Api.CreateRoomAsync();
+        var (roomId, secret) = (room.Id, room.Secret);
 
         // This page's WebSockets go through a Playwright proxy to the real server, so that the test can drop one.
+        // Each socket the page opens reaches the route handler before it connects: waiting for the next route waits
+        // for the socket the client opened, and a socket that was not opened has no route.
         var proxied = await RelayPage.OpenAsync(session, fixture.Open);
-        var routes = new ConcurrentQueue<IWebSocketRoute>();
+        var routes = Channel.CreateUnbounded<IWebSocketRoute>();
         await proxied.Page.RouteWebSocketAsync(url => url.EndsWith("/v1/websocket", StringComparison.Ordinal), route =>
         {
-            routes.Enqueue(route);
+            routes.Writer.TryWrite(route);
             route.ConnectToServer();
         });
         Assert.Equal(1, (await proxied.ConnectAsync("a", roomId, secret, "a", FastReconnect)).GetProperty("clientId").GetInt32());
-        Assert.True(routes.TryPeek(out var first));
+        var first = await NextRouteAsync(routes);
 
-        // An abnormal close (1011): the client reconnects and joins again, with a new client id.
+        // An abnormal close (1011): the client announces the reconnection, waits its delay, opens a new socket and
+        // joins again with a new client id, in that order.
+        var beforeDrop = await proxied.MarkAsync();
         await first.CloseAsync(new WebSocketRouteCloseOptions { Code = 1011, Reason = "dropped by the test" });
-        var dropped = await proxied.WaitForEventAsync("a", "close", new { willReconnect = true });
-        Assert.Equal(1011, dropped.GetProperty("code").GetInt32());
-        await proxied.WaitForEventAsync("a", "reconnecting", new { attempt = 1 });
-        await proxied.WaitForEventAsync("a", "connected", new { clientId = 2 });
-        await proxied.WaitForEventAsync("a", "reconnected", new { previousClientId = 1, clientId = 2, attempts = 1 });
+        var steps = await proxied.WaitForSequenceAsync(
+            "a",
+            beforeDrop,
+            ("close", new { code = 1011, willReconnect = true }),
+            ("reconnecting", new { attempt = 1 }),
+            ("connected", new { clientId = 2 }),
+            ("reconnected", new { previousClientId = 1, clientId = 2, attempts = 1 }));
+        Assert.Equal(1, steps[1].GetProperty("attempt").GetInt32());
+        await NextRouteAsync(routes);
+        Assert.Single(await proxied.TypesAsync("a", beforeDrop), t => t == "reconnecting");
         Assert.Equal("connected", (await proxied.OnClientAsync("a", "c => c.state")).GetString());
         Assert.Equal(2, (await proxied.OnClientAsync("a", "c => c.clientId")).GetInt32());
-        Assert.Equal(2, routes.Count);
 
-        // leave keeps the connection open and turns reconnection off; connect joins again on the same socket.
+        // leave keeps the connection open and turns reconnection off; connect joins again on the same socket (a
+        // new socket would have reached the route handler before the join could complete).
         await proxied.OnClientAsync("a", "c => c.leave()");
         Assert.Equal("left", (await proxied.OnClientAsync("a", "c => c.state")).GetString());
         Assert.Equal(JsonValueKind.Null, (await proxied.OnClientAsync("a", "c => c.roomId")).ValueKind);
         var rejoined = await proxied.OnClientAsync("a", "(c, join) => c.connect(join)", new { roomId, secret, name = "a again" });
         Assert.Equal(3, rejoined.GetProperty("clientId").GetInt32());
-        Assert.Equal(2, routes.Count);
+        Assert.False(routes.Reader.TryRead(out _), "connect after leave opened a new socket");
 
         // A deliberate close: close 1000, closed for good, no reconnection attempt; a closed client is not reused.
-        var reconnectsBefore = await proxied.CountAsync("a", "reconnecting");
+        var beforeClose = await proxied.MarkAsync();
         var closed = await proxied.OnClientAsync("a", "c => c.close(1000, 'done')");
         Assert.Equal(1000, closed.GetProperty("code").GetInt32());
         Assert.False(closed.GetProperty("willReconnect").GetBoolean());
         Assert.Equal("closed", (await proxied.OnClientAsync("a", "c => c.state")).GetString());
-        Assert.Equal(reconnectsBefore, await proxied.CountAsync("a", "reconnecting"));
         var reuse = await proxied.OnClientAsync("a", "(c, join) => c.connect(join).then(() => 'joined', e => e.code)", new { roomId, secret });
         Assert.Equal("client_closed", reuse.GetString());
+        await AssertClosedForGoodAsync(proxied, "a", beforeClose, 1000);
+        Assert.False(routes.Reader.TryRead(out _), "a closed client opened a socket");
 
         // Directly connected from here on. A message over Relay:MaxMessageBytes (64 KiB) is closed with 1009: the
         // application's fault, so no reconnection.
         var page = await RelayPage.OpenAsync(session, fixture.Open);
         await page.ConnectAsync("big", roomId, secret, "big", FastReconnect);
+        var beforeTooBig = await page.MarkAsync();
         await page.OnClientAsync("big", "c => c.broadcast('x'.repeat(70000))");
         var tooBig = await page.OnClientAsync("big", "c => c.closed");
         Assert.Equal(1009, tooBig.GetProperty("code").GetInt32());
         Assert.False(tooBig.GetProperty("willReconnect").GetBoolean());
-        Assert.Equal(0, await page.CountAsync("big", "reconnecting"));
+        await AssertClosedForGoodAsync(page, "big", beforeTooBig, 1009);
 
         // The room is deleted: room_closed, close 4000, no reconnection.
         await page.ConnectAsync("b", roomId, secret, "b", FastReconnect);
+        var beforeDelete = await page.MarkAsync();
         using (var response = await fixture.Open.Http.DeleteAsync($"/v1/api/rooms/{roomId}"))
         {
             response.EnsureSuccessStatusCode();
         }
 
-        await page.WaitForEventAsync("b", "room_closed", new { reason = "deleted" });
+        await page.WaitForEventAsync("b", "room_closed", new { reason = "deleted" }, beforeDelete);
         var roomClosed = await page.OnClientAsync("b", "c => c.closed");
         Assert.Equal(4000, roomClosed.GetProperty("code").GetInt32());
         Assert.False(roomClosed.GetProperty("willReconnect").GetBoolean());
-        Assert.Equal(0, await page.CountAsync("b", "reconnecting"));
+        await AssertClosedForGoodAsync(page, "b", beforeDelete, 4000, "room_closed");
 
         // A failed join rejects with the server's error code.
         var refused = await page.EvaluateJsonAsync("""
@@ -293,4 +317,24 @@ public sealed class RelayJsTests(BrowserFixture fixture)
         Assert.Equal("room_not_found", refused.GetProperty("code").GetString());
         Assert.True(refused.GetProperty("isRealtimeError").GetBoolean());
     });
+
+    /// <summary>
+    /// Client <paramref name="key"/> of <paramref name="page"/>, after event <paramref name="after"/>, emitted
+    /// <paramref name="first"/> (if any), then went `closed`, then emitted its last event, `close` with
+    /// <paramref name="code"/> and no reconnection; and no `reconnecting` at all. Called once its `closed` promise
+    /// resolved, which happens after that last event: whether to reconnect is decided, and announced, at the close.
+    /// </summary>
+    private static async Task AssertClosedForGoodAsync(RelayPage page, string key, int after, int code, string? first = null)
+    {
+        (string, object?)[] closing = [("statechange", new { state = "closed" }), ("close", new { code, willReconnect = false })];
+        await page.WaitForSequenceAsync(key, after, first is null ? closing : [(first, null), .. closing]);
+        var types = await page.TypesAsync(key, after);
+        Assert.DoesNotContain("reconnecting", types);
+        Assert.Equal("close", types[^1]);
+        Assert.Single(types, t => t == "close");
+    }
+
+    /// <summary>The next WebSocket the page opened through the route (bounded wait).</summary>
+    private static async Task<IWebSocketRoute> NextRouteAsync(Channel<IWebSocketRoute> routes) =>
+        await routes.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMilliseconds(BrowserFixture.TimeoutMs));
 }

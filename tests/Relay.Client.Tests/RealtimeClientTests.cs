@@ -185,9 +185,17 @@ public sealed class RealtimeClientTests(ServerFixture fixture) : IClassFixture<S
         Assert.Equal(RelayErrorCodes.UnknownClient, binaryError.Code);
         Assert.Null(binaryError.Ref);
 
+        // ErrorReceived follows MessageReceived for the same message: wait for the event counted, then check that
+        // each error was raised as ErrorReceived right after its MessageReceived, and reached the test's handler.
+        var raised = await alice.EventsAsync(nameof(RelayRealtimeClient.ErrorReceived), 2);
+        Assert.Equal([error, binaryError], raised.Select(e => e.Args));
+        Assert.All(raised, e => Assert.Equal(
+            (nameof(RelayRealtimeClient.MessageReceived), e.Args),
+            (alice.Events[e.Index - 1].Name, alice.Events[e.Index - 1].Args)));
         Assert.Equal([error, binaryError], errors);
         Assert.Equal(RelayConnectionState.Connected, alice.Client.State);
         await alice.Client.PingAsync();
+        Assert.Equal(2, alice.Events.Count(e => e.Name == nameof(RelayRealtimeClient.ErrorReceived)));
     }
 
     [Fact]
@@ -302,6 +310,9 @@ public sealed class RealtimeClientTests(ServerFixture fixture) : IClassFixture<S
 
         await alice.Client.BroadcastAsync(Json.Parse("\"one\""));
         await alice.Client.BroadcastBinaryAsync(new byte[] { 2 });
+        // The server handles alice's messages in order: once her ping is answered, both relays are queued for bob,
+        // so the push (another connection, REST) comes after them.
+        await alice.Client.PingAsync();
         await _server.Api.PushMessageAsync(room.Id, Json.Parse("3"));
         await bob.NextAsync<DataMessage>(m => m.IsFromServer);
         await bob.Client.CloseAsync();
@@ -329,7 +340,17 @@ public sealed class RealtimeClientTests(ServerFixture fixture) : IClassFixture<S
 
         Assert.Equal(1, (await bob.NextAsync<DataMessage>()).Data.GetInt32());
         Assert.Equal(2, (await bob.NextAsync<DataMessage>()).Data.GetInt32());
+
+        // The failure is raised after DataReceived, which follows MessageReceived: wait for the failures counted.
+        var failures = await bob.EventsAsync(nameof(RelayRealtimeClient.EventHandlerFailed), 2);
+        Assert.All(failures, f => Assert.Equal("handler bug", Assert.IsType<InvalidOperationException>(f.Args).Message));
+        Assert.Equal(
+            [nameof(RelayRealtimeClient.DataReceived), nameof(RelayRealtimeClient.EventHandlerFailed), nameof(RelayRealtimeClient.DataReceived), nameof(RelayRealtimeClient.EventHandlerFailed)],
+            bob.Order(nameof(RelayRealtimeClient.DataReceived), nameof(RelayRealtimeClient.EventHandlerFailed)));
         Assert.Equal(2, bob.HandlerFailures.Count);
+
+        // The client keeps running: a ping still gets its pong.
+        await bob.Client.PingAsync();
         Assert.Equal(RelayConnectionState.Connected, bob.Client.State);
     }
 }

@@ -19,12 +19,16 @@ public sealed class ReconnectTests(ServerFixture fixture) : IClassFixture<Server
 
     public async Task DisposeAsync() => await _proxy.DisposeAsync();
 
-    private static Action<RelayRealtimeOptions> Reconnect(int? maxAttempts = 10) => o => o.Reconnect = new RelayReconnectOptions
+    private static Action<RelayRealtimeOptions> Reconnect(int? maxAttempts = 10, bool resume = true) => o =>
     {
-        Enabled = true,
-        MaxAttempts = maxAttempts,
-        InitialDelay = TimeSpan.FromMilliseconds(20),
-        MaxDelay = TimeSpan.FromMilliseconds(200),
+        o.Resume = resume;
+        o.Reconnect = new RelayReconnectOptions
+        {
+            Enabled = true,
+            MaxAttempts = maxAttempts,
+            InitialDelay = TimeSpan.FromMilliseconds(20),
+            MaxDelay = TimeSpan.FromMilliseconds(200),
+        };
     };
 
     [Fact]
@@ -32,7 +36,8 @@ public sealed class ReconnectTests(ServerFixture fixture) : IClassFixture<Server
     {
         var room = await _server.CreateRoomAsync();
         await using var alice = await _server.ConnectAsync(room, "alice");
-        await using var bob = await _server.ConnectAsync(room, "bob", Reconnect(), via: _proxy.Address);
+        // Without resume (ResumeTests cover it): the reconnect joins afresh.
+        await using var bob = await _server.ConnectAsync(room, "bob", Reconnect(resume: false), via: _proxy.Address);
         var oldId = bob.Id;
 
         _proxy.SeverAll();

@@ -1,17 +1,29 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Relay.Application.Protocols;
+using Relay.Application.Realtime;
+using Relay.Application.Realtime.Parsing;
+using Relay.Application.Rooms;
+using Relay.Application.Rooms.Membership;
+using Relay.Domain.Connections;
+using Relay.Domain.Frames;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
 
 namespace Relay.Benchmarks.Support;
 
 /// <summary>
-/// A transport that accepts every frame and is done with it at once, as if the writer loop had already
-/// written it: it takes the reference <see cref="ISessionTransport.TrySend(OutboundFrame)"/> promises, then releases it.
+/// A connection that accepts every frame and is done with it at once, as if the writer loop had already written it:
+/// it takes the reference <see cref="IConnection.TrySend(OutboundFrame)"/> promises, then releases it. The membership
+/// epoch never ends (nobody leaves during a benchmark).
 /// </summary>
-public sealed class NoOpTransport : ISessionTransport
+public sealed class NoOpConnection : IConnection
 {
-    public static readonly NoOpTransport Instance = new();
+    private static long s_ids;
+
+    public long Id { get; } = Interlocked.Increment(ref s_ids);
+
+    public int Epoch => 0;
 
     public bool TrySend(OutboundFrame frame)
     {
@@ -21,54 +33,56 @@ public sealed class NoOpTransport : ISessionTransport
         return true;
     }
 
-    /// <summary>
-    /// The room-checked send, for versions of <see cref="ISessionTransport"/> that have it: accepted only while
-    /// <paramref name="member"/> is still in <paramref name="room"/>.
-    /// </summary>
-    public bool TrySend(OutboundFrame frame, Session member, Room room)
+    public bool TrySend(OutboundFrame frame, int epoch) => epoch == Epoch && TrySend(frame);
+
+    public bool TrySendReplay(OutboundFrame frame) => TrySend(frame);
+
+    public void EndEpoch()
     {
-        ArgumentNullException.ThrowIfNull(member);
-        return ReferenceEquals(member.Room, room) && TrySend(frame);
     }
 
     public void Close(ushort code, string reason)
     {
     }
-
-    public void OnLeftRoom()
-    {
-    }
 }
 
-/// <summary>Rooms, sessions and message bytes shared by the benchmarks.</summary>
+/// <summary>Rooms, members and message bytes shared by the benchmarks.</summary>
 public static class Fixtures
 {
-    /// <summary>A `mesh` room of <paramref name="members"/> sessions on <see cref="NoOpTransport"/>; returns the first (the sender).</summary>
-    public static Session RoomWithMembers(int members)
+    private const string Secret = "bench-secret-1234";
+
+    /// <summary>
+    /// A `mesh` room of <paramref name="members"/> clients on <see cref="NoOpConnection"/>s, created and joined through
+    /// the server's own room manager and membership in <paramref name="services"/> (as `connect` seats a client);
+    /// returns the first (the sender, and host). A <paramref name="sequenced"/> room has a resume window and every member
+    /// joins with `resume: true`, so relays are numbered, kept in the room's history and binary ones carry the 12-byte header.
+    /// </summary>
+    public static ClientConnection RoomWithMembers(IServiceProvider services, int members, bool sequenced = false)
     {
-        var room = new Room(
-            "bench-room",
-            SecretHash.Of("secret"),
-            SecretHash.Of("host-secret"),
-            new MeshProtocol(),
-            HostAssignment.First,
-            maxClients: Math.Max(members, 1),
-            RoomMetadata.Empty,
-            DateTimeOffset.UnixEpoch);
-        Session? first = null;
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentOutOfRangeException.ThrowIfLessThan(members, 1);
+        var manager = services.GetRequiredService<RoomManager>();
+        var membership = services.GetRequiredService<RoomMembership>();
+        var protocols = services.GetRequiredService<ProtocolRegistry>();
+        var spec = new RoomSpec(null, Secret, protocols.Get(MeshProtocol.ProtocolName), HostAssignment.First, members, RoomMetadata.Empty, sequenced ? 30 : 0);
+        var (status, created) = manager.CreateAsync(spec, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        var room = created?.Room ?? throw new InvalidOperationException($"create failed: {status}");
+
+        ClientConnection? first = null;
         for (var i = 0; i < members; i++)
         {
-            var session = new Session(NoOpTransport.Instance, i + 1, DateTimeOffset.UnixEpoch);
-            var joined = room.Join(session, $"client-{i + 1}", presentsHostSecret: false, DateTimeOffset.UnixEpoch);
-            if (joined.Status != JoinStatus.Joined)
+            var client = new ClientConnection(new NoOpConnection(), TimeSpan.FromHours(1), TimeProvider.System, NullLogger.Instance);
+            var request = new JoinRequest(room.Id, SecretHash.Digest(Secret), null, $"client-{i + 1}", null, sequenced, MessageRef.None);
+            var outcome = membership.JoinAsync(client, request, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            if (outcome != JoinOutcome.Joined)
             {
-                throw new InvalidOperationException($"join {i + 1} failed: {joined.Status}");
+                throw new InvalidOperationException($"join {i + 1} failed: {outcome}");
             }
 
-            first ??= session;
+            first ??= client;
         }
 
-        return first ?? throw new ArgumentOutOfRangeException(nameof(members), "a room needs at least one member");
+        return first!;
     }
 
     /// <summary>

@@ -1,37 +1,51 @@
 using Relay.Api.Realtime;
 using Relay.Application.Abstractions;
-using Relay.Domain.Sessions;
+using Relay.Application.Rooms;
+using Relay.Domain.Connections;
 
 namespace Relay.Api.Hosting;
 
 /// <summary>
 /// On SIGTERM (application stopping), before Kestrel waits for requests to end: every room's clients get
 /// `room_closed` `shutdown` and close 1001 (a cluster node's rooms live on without them), and connections
-/// not in a room get close 1001.
+/// not in a room get close 1001. Runs, and is logged, once.
 /// </summary>
 internal sealed partial class GracefulShutdown(
     IHostApplicationLifetime lifetime,
-    IRoomManager rooms,
+    RoomManager rooms,
     ConnectionRegistry connections,
     ILogger<GracefulShutdown> logger) : IHostedService
 {
+    private readonly Lock _gate = new();
     private CancellationTokenRegistration _registration;
+    private Task? _closing;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _registration = lifetime.ApplicationStopping.Register(() => _ = CloseEverythingAsync());
+        _registration = lifetime.ApplicationStopping.Register(() => _ = CloseOnceAsync());
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _registration.DisposeAsync();
-        await CloseEverythingAsync();
+        // The host signals ApplicationStopping before it stops its services, so this is the pass already running.
+        await CloseOnceAsync();
         await connections.WaitForEmptyAsync(cancellationToken);
+    }
+
+    private Task CloseOnceAsync()
+    {
+        lock (_gate)
+        {
+            return _closing ??= CloseEverythingAsync();
+        }
     }
 
     private async Task CloseEverythingAsync()
     {
+        // Counted first: connections closed with their rooms may be gone before CloseAll looks.
+        var openConnections = connections.Count;
         int closedRooms;
         try
         {
@@ -42,8 +56,8 @@ internal sealed partial class GracefulShutdown(
             closedRooms = 0;
         }
 
-        var closedConnections = connections.CloseAll(CloseCodes.GoingAway, "server shutting down");
-        LogShutdown(logger, closedRooms, closedConnections);
+        connections.CloseAll(CloseCodes.GoingAway, "server shutting down");
+        LogShutdown(logger, closedRooms, openConnections);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: closed {Rooms} rooms and {Connections} connections")]

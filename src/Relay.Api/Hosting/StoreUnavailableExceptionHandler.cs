@@ -15,7 +15,7 @@ internal sealed class StoreUnavailableExceptionHandler(IProblemDetailsService pr
         }
 
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = "1";
+        httpContext.Response.Headers.RetryAfter = Rooms.RoomsEndpoints.RetryAfterSeconds;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

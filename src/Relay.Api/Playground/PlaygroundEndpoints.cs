@@ -7,11 +7,12 @@ namespace Relay.Api.Playground;
 
 /// <summary>The playground page at <c>/</c> and the browser client at <c>/client/relay.js</c>.</summary>
 /// <remarks>
-/// The files are embedded in the assembly (<c>Playground/Assets</c>) and served from memory, so they work
-/// whatever the content root. Every answer carries <c>Cache-Control: no-cache</c> with a strong ETag
-/// (<c>If-None-Match</c> gives 304), <c>X-Content-Type-Options: nosniff</c>, <c>Referrer-Policy: no-referrer</c>
-/// and a Content-Security-Policy that allows only this server's own scripts, styles, images and connections
-/// (HTTP and WebSocket). GET and HEAD only; none of these paths takes an API key.
+/// The files are embedded in the assembly (<c>Playground/Assets</c>, and the browser client from the npm package's
+/// <c>clients/js/relay.js</c>) and served from memory, so they work whatever the content root. Every answer
+/// carries <c>Cache-Control: no-cache</c> with a strong ETag (<c>If-None-Match</c> gives 304),
+/// <c>X-Content-Type-Options: nosniff</c>, <c>Referrer-Policy: no-referrer</c> and a Content-Security-Policy that
+/// allows only this server's own scripts, styles, images and connections (HTTP and WebSocket). GET and HEAD
+/// only; none of these paths takes an API key.
 /// </remarks>
 public static class PlaygroundEndpoints
 {

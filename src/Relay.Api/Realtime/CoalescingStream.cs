@@ -1,5 +1,4 @@
 using System.Buffers;
-using Relay.Domain.Sessions;
 
 namespace Relay.Api.Realtime;
 
@@ -8,9 +7,12 @@ namespace Relay.Api.Realtime;
 /// (the WebSocket's own control frames, and the writer loop's batches) goes through one lock, so frames never
 /// interleave. <see cref="WriteFramesAsync"/> copies a batch of pre-encoded frames into one buffer and hands
 /// the socket a single write for all of them, where sending each message on its own would cost a write and
-/// a flush per frame. The WebSocket disposes it when it ends; <paramref name="onDispose"/> then lets the owner
-/// abort the connection if the WebSocket was aborted (a keep-alive timeout), so that a pending read ends at
-/// once; Kestrel's own stream does nothing on dispose, since it cannot tell an abort from a graceful close.
+/// a flush per frame. Once a close frame has gone out (the writer's, or the one the WebSocket writes by itself
+/// when the client breaks the protocol), nothing else is written (RFC 6455 5.5.1): batches are refused and the
+/// WebSocket's later writes are dropped. The WebSocket disposes the stream when it ends;
+/// <paramref name="onDispose"/> then lets the owner abort the connection if the WebSocket was aborted (a
+/// keep-alive timeout), so that a pending read ends at once; Kestrel's own stream does nothing on dispose,
+/// since it cannot tell an abort from a graceful close.
 /// </summary>
 internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
 {
@@ -18,6 +20,9 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
     public const int ChunkBytes = 32 * 1024;
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    /// <summary>Set, under the write lock, when a close frame is written.</summary>
+    private bool _closeFrameWritten;
 
     public override bool CanRead => true;
 
@@ -33,17 +38,25 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Writes the frames' wire bytes in as few writes as fit in <see cref="ChunkBytes"/> chunks.</summary>
-    public async ValueTask WriteFramesAsync(IReadOnlyList<OutboundFrame> frames, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the frames' wire bytes in as few writes as fit in <see cref="ChunkBytes"/> chunks; false, writing
+    /// nothing, when a close frame has already been written.
+    /// </summary>
+    internal async ValueTask<bool> WriteFramesAsync(IReadOnlyList<Queued> frames, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         byte[]? chunk = null;
         try
         {
+            if (_closeFrameWritten)
+            {
+                return false;
+            }
+
             var used = 0;
             for (var i = 0; i < frames.Count; i++)
             {
-                var wire = frames[i].WireMemory;
+                var wire = frames[i].Frame.WireMemory;
                 if (wire.Length >= ChunkBytes)
                 {
                     if (used > 0)
@@ -71,6 +84,8 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
             {
                 await inner.WriteAsync(chunk.AsMemory(0, used), cancellationToken);
             }
+
+            return true;
         }
         finally
         {
@@ -96,7 +111,10 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await inner.WriteAsync(buffer, cancellationToken);
+            if (PassesCloseFrameRule(buffer.Span))
+            {
+                await inner.WriteAsync(buffer, cancellationToken);
+            }
         }
         finally
         {
@@ -112,12 +130,32 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
         _writeLock.Wait();
         try
         {
-            inner.Write(buffer, offset, count);
+            if (PassesCloseFrameRule(buffer.AsSpan(offset, count)))
+            {
+                inner.Write(buffer, offset, count);
+            }
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>
+    /// For one of the WebSocket's own writes, under the write lock: false (drop it) once a close frame has been
+    /// written; otherwise true, noting whether this write is the close frame. The WebSocket writes each frame
+    /// whole, in one write, so a close frame is recognised by its shape: FIN and opcode 8, unmasked, and exactly
+    /// as long as its header says.
+    /// </summary>
+    private bool PassesCloseFrameRule(ReadOnlySpan<byte> write)
+    {
+        if (_closeFrameWritten)
+        {
+            return false;
+        }
+
+        _closeFrameWritten = write.Length >= 2 && write[0] == 0x88 && write[1] <= 125 && write.Length == 2 + write[1];
+        return true;
     }
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);

@@ -12,6 +12,9 @@ internal sealed class ConnectionRegistry
 
     public long NextId() => Interlocked.Increment(ref _lastId);
 
+    /// <summary>True when no connection is registered.</summary>
+    public bool IsEmpty => _connections.IsEmpty;
+
     /// <summary>Takes one of <paramref name="max"/> connection seats, atomically; false at the limit.</summary>
     public bool TryReserve(int max)
     {
@@ -37,6 +40,9 @@ internal sealed class ConnectionRegistry
             Volatile.Read(ref _empty)?.TrySetResult();
         }
     }
+
+    /// <summary>Open connections, closing ones included until they end.</summary>
+    public int Count => _connections.Count;
 
     public int CloseAll(ushort code, string reason)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -9,32 +8,59 @@ using Relay.Application.Common;
 using Relay.Application.Common.Options;
 using Relay.Application.Realtime;
 using Relay.Application.Realtime.RateLimiting;
-using Relay.Domain.Sessions;
+using Relay.Api.Security;
+using Relay.Domain.Connections;
 
 namespace Relay.Api.Realtime;
 
 /// <summary>
-/// `GET /v1/websocket`: checks the origin, upgrades, creates the session and its transport, runs the
-/// read loop on the request and the write loop beside it, and turns the end of the connection into a
-/// `disconnected` or `timeout` departure.
+/// `GET /v1/websocket`: checks the handshake and the origin, upgrades, creates the client connection and its
+/// transport, runs the read loop on the request and the write loop beside it, and turns the end of the connection
+/// into a `disconnected` or `timeout` departure (or, for a resumable client that dropped, an away seat).
 /// </summary>
 internal sealed partial class WebSocketHandler(
     RealtimeDispatcher dispatcher,
     ConnectionRegistry connections,
     RelayStats stats,
+    OriginPolicy origins,
+    UnexpectedFailureLog failures,
     IOptions<RelayOptions> options,
+    IHostApplicationLifetime application,
     TimeProvider timeProvider,
     ILogger<WebSocketHandler> logger)
 {
     /// <summary>How long a closing connection may take to finish its close handshake before it is aborted.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    private const int InitialBufferBytes = 4096;
+    /// <summary>The only WebSocket version there is (RFC 6455).</summary>
+    private const string WebSocketVersion = "13";
+
     private readonly RelayOptions _options = options.Value;
-    private readonly HashSet<string> _allowedOrigins = new(options.Value.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
 
     public async Task HandleAsync(HttpContext context)
     {
+        var request = context.Request;
+        var upgradeToWebSocket = request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
+        if (upgradeToWebSocket && HttpProtocol.IsHttp10(request.Protocol))
+        {
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "HTTP/1.1 required",
+                detail: "A WebSocket upgrade needs HTTP/1.1 (RFC 6455 4.1).").ExecuteAsync(context);
+            return;
+        }
+
+        if (upgradeToWebSocket && request.Headers.SecWebSocketVersion.Count > 0 && request.Headers.SecWebSocketVersion != WebSocketVersion)
+        {
+            // RFC 6455 4.4: name the version this server speaks.
+            context.Response.Headers.SecWebSocketVersion = WebSocketVersion;
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status426UpgradeRequired,
+                title: "Unsupported WebSocket version",
+                detail: $"This server speaks WebSocket version {WebSocketVersion} (RFC 6455).").ExecuteAsync(context);
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await TypedResults.Problem(
@@ -44,13 +70,26 @@ internal sealed partial class WebSocketHandler(
             return;
         }
 
-        if (!OriginAllowed(context.Request.Headers.Origin.ToString(), context.Request.Host.Value))
+        var origin = request.Headers.Origin.ToString();
+        if (!origins.IsAllowed(origin))
         {
-            LogOriginRefused(logger, context.Request.Headers.Origin.ToString());
+            LogOriginRefused(logger, origin);
             await TypedResults.Problem(
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "Origin not allowed",
                 detail: "This origin is not in Relay:AllowedOrigins.").ExecuteAsync(context);
+            return;
+        }
+
+        if (application.ApplicationStopping.IsCancellationRequested)
+        {
+            // The shutdown has begun (and has already closed every open connection): a new one would only be
+            // closed again, or keep the shutdown waiting. Another node, or this one restarted, takes it.
+            context.Response.Headers.RetryAfter = "5";
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Shutting down",
+                detail: "The server is shutting down and accepts no new connections.").ExecuteAsync(context);
             return;
         }
 
@@ -67,7 +106,10 @@ internal sealed partial class WebSocketHandler(
 
         try
         {
-            await RunConnectionAsync(context);
+            var lifetime = new ConnectionLifetime(context);
+            var (socket, stream) = await AcceptAsync(context, lifetime);
+            using var acceptedSocket = socket;
+            await ServeAsync(socket, stream, lifetime);
         }
         finally
         {
@@ -75,48 +117,107 @@ internal sealed partial class WebSocketHandler(
         }
     }
 
-    private async Task RunConnectionAsync(HttpContext context)
+    /// <summary>
+    /// Runs one accepted connection to its end: registers it, reads and dispatches its messages while its writer
+    /// runs, and then, whatever failed on the way, takes it out of its room, ends the writer and unregisters it.
+    /// </summary>
+    /// <param name="socket">The server's WebSocket.</param>
+    /// <param name="stream">The coalescing stream under <paramref name="socket"/>, or null to send frame by frame.</param>
+    /// <param name="lifetime">Told when the read loop is over; null when there is no HTTP connection to abort.</param>
+    internal async Task ServeAsync(WebSocket socket, CoalescingStream? stream, ConnectionLifetime? lifetime)
     {
-        var lifetime = new ConnectionLifetime(context);
-        var (socket, stream) = await AcceptAsync(context, lifetime);
-        using var acceptedSocket = socket;
         var id = connections.NextId();
         using var transport = new WebSocketTransport(
             socket,
             stream,
             id,
-            new TransportLimits(
-                _options.SendQueue.MaxMessages,
-                _options.SendQueue.MaxBytes,
-                TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds),
-                CloseTimeout),
+            new TransportLimits(_options.SendQueue.MaxMessages, _options.SendQueue.MaxBytes, CloseTimeout),
             stats,
             timeProvider,
             logger);
-        var session = new Session(transport, id, timeProvider.GetUtcNow());
+        using var client = new ClientConnection(transport, TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), timeProvider, logger);
         connections.Add(id, transport);
         stats.RecordConnectionOpened();
-        transport.Start(session);
-        LogConnected(logger, id);
-
-        var writer = transport.RunWriterAsync();
-        var timedOut = false;
+        var end = ReadEnd.Dropped;
         try
         {
-            timedOut = await ReadLoopAsync(socket, session, transport);
+            client.StartConnectTimer();
+            LogConnected(logger, id);
+            var writer = transport.RunWriterAsync();
+            if (application.ApplicationStopping.IsCancellationRequested)
+            {
+                // Upgraded just as the shutdown began, after it closed the open connections: this one goes too.
+                transport.Close(CloseCodes.GoingAway, "server shutting down");
+            }
+
+            try
+            {
+                end = await ReadLoopAsync(socket, client, transport);
+            }
+            finally
+            {
+                // Read before the transport's own close below: how the connection ended decides whether a resumable
+                // client may come back.
+                var mayResume = MayResume(end, transport.CloseCode, socket.CloseStatus);
+
+                // The client closed, broke the protocol, failed or timed out: nothing more is delivered to it.
+                transport.StopDelivery();
+                if (lifetime is not null)
+                {
+                    lifetime.ReadFinished = true;
+                }
+
+                await LeaveRoomAsync(client, transport, end == ReadEnd.TimedOut, mayResume);
+                await EndWriterAsync(writer, transport);
+            }
         }
         finally
         {
-            lifetime.ReadFinished = true;
-
-            // Leave the room first, so the others hear of it even if the close below takes a while.
-            await dispatcher.HandleDisconnectAsync(session, timedOut, CancellationToken.None);
-            transport.Close(CloseCodes.Normal, string.Empty);
-            await writer;
             transport.Abort();
             connections.Remove(id);
             stats.RecordConnectionClosed();
-            LogDisconnected(logger, id, timedOut, transport.CloseCode);
+            LogDisconnected(logger, id, end == ReadEnd.TimedOut, transport.CloseCode);
+        }
+    }
+
+    /// <summary>
+    /// Whether the way the connection ended lets a resumable client come back: no close frame (the peer vanished), a
+    /// keep-alive timeout, a close 1001 from the client, or the server's slow-consumer close (4004). Any other close
+    /// frame from the client, a protocol error, and any other close by the server end the client for good.
+    /// </summary>
+    private static bool MayResume(ReadEnd end, ushort serverCloseCode, WebSocketCloseStatus? peerCloseStatus) =>
+        serverCloseCode != 0
+            ? serverCloseCode == CloseCodes.SlowConsumer
+            : end switch
+            {
+                ReadEnd.TimedOut or ReadEnd.Dropped => true,
+                ReadEnd.PeerClosed => peerCloseStatus == (WebSocketCloseStatus)CloseCodes.GoingAway,
+                _ => false,
+            };
+
+    /// <summary>Tells the room that the client is gone (`disconnected` or `timeout`, or away), so the others hear of it.</summary>
+    private async Task LeaveRoomAsync(ClientConnection client, WebSocketTransport transport, bool timedOut, bool mayResume)
+    {
+        try
+        {
+            await dispatcher.HandleDisconnectAsync(client, timedOut, mayResume, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            failures.Report(transport.ConnectionId, "leaving its room", ex);
+        }
+    }
+
+    /// <summary>Waits for the writer to send the close frame (or give up); reports a fault that ended it instead.</summary>
+    private async Task EndWriterAsync(Task writer, WebSocketTransport transport)
+    {
+        try
+        {
+            await writer;
+        }
+        catch (Exception ex)
+        {
+            failures.Report(transport.ConnectionId, "writing to the socket", ex);
         }
     }
 
@@ -159,86 +260,35 @@ internal sealed partial class WebSocketHandler(
     private static string AcceptKey(string key) =>
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key.Trim() + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
-    /// <summary>Reads whole messages and dispatches them; returns true when the peer timed out.</summary>
-    private async Task<bool> ReadLoopAsync(WebSocket socket, Session session, WebSocketTransport transport)
+    /// <summary>Reads whole messages and dispatches them; returns how the reading ended.</summary>
+    private async Task<ReadEnd> ReadLoopAsync(WebSocket socket, ClientConnection session, WebSocketTransport transport)
     {
-        var max = _options.MaxMessageBytes;
         var limiter = new ClientRateLimiter(_options.RateLimit, timeProvider);
-        byte[]? buffer = null;
-        var count = 0;
-        var tooBig = false;
+        using var reader = new MessageReader(socket, _options.MaxMessageBytes);
         try
         {
             while (true)
             {
-                ValueWebSocketReceiveResult result;
-                if (buffer is null)
+                switch (await reader.ReceiveAsync())
                 {
-                    // Between messages, wait with a zero-byte read: an idle connection holds no buffer. Reads take no
-                    // token (a pending one would hold a registration): closing and aborting end them through
-                    // WebSocketTransport.Abort, which aborts the socket.
-                    result = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        transport.Close(CloseCodes.Normal, string.Empty);
-                        return false;
-                    }
-
-                    if (!result.EndOfMessage)
-                    {
-                        buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
-                        continue;
-                    }
-
-                    // An empty message: nothing to read.
-                }
-                else
-                {
-                    if (count == buffer.Length)
-                    {
-                        if (count > max)
-                        {
-                            // Over the limit (already closing with 1009): discard the rest of the message.
-                            count = 0;
-                        }
-                        else
-                        {
-                            buffer = Grow(buffer, count, Math.Min(buffer.Length * 2, max + 1));
-                        }
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        transport.Close(CloseCodes.Normal, string.Empty);
-                        return false;
-                    }
-
-                    count += result.Count;
-                    if (count > max && !tooBig)
-                    {
-                        tooBig = true;
-                        LogMessageTooBig(logger, transport.ConnectionId, max);
+                    case ReceiveOutcome.Close:
+                        return ReadEnd.PeerClosed;
+                    case ReceiveOutcome.TooBig:
+                        LogMessageTooBig(logger, transport.ConnectionId, _options.MaxMessageBytes);
                         transport.Close(CloseCodes.MessageTooBig, "message too big");
-                    }
+                        if (!await reader.DiscardRestOfMessageAsync())
+                        {
+                            return ReadEnd.PeerClosed;
+                        }
 
-                    if (!result.EndOfMessage)
-                    {
-                        continue;
-                    }
-                }
+                        break;
+                    default:
+                        if (!transport.IsClosing)
+                        {
+                            await HandleMessageAsync(session, transport, limiter, reader.Message, reader.IsText);
+                        }
 
-                if (!transport.IsClosing)
-                {
-                    var message = buffer is null ? ReadOnlyMemory<byte>.Empty : buffer.AsMemory(0, count);
-                    await HandleMessageAsync(session, transport, limiter, message, result.MessageType == WebSocketMessageType.Text);
-                }
-
-                count = 0;
-                if (buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = null;
+                        break;
                 }
             }
         }
@@ -246,55 +296,75 @@ internal sealed partial class WebSocketHandler(
         {
             // Nobody here cancelled, yet the socket was aborted under the read: the WebSocket keep-alive
             // gave up on a peer that stopped answering pings (the only other aborts come from closing).
-            return !transport.Aborted.IsCancellationRequested && !transport.IsClosing;
+            return !transport.Aborted.IsCancellationRequested && !transport.IsClosing ? ReadEnd.TimedOut : ReadEnd.Dropped;
         }
         catch (WebSocketException ex)
         {
-            var timedOut = IsKeepAliveTimeout(ex);
-            if (!timedOut)
+            if (IsKeepAliveTimeout(ex))
             {
-                LogReceiveFailed(logger, transport.ConnectionId, ex.WebSocketErrorCode);
+                return ReadEnd.TimedOut;
             }
 
-            return timedOut;
+            LogReceiveFailed(logger, transport.ConnectionId, ex.WebSocketErrorCode);
+            return ex.WebSocketErrorCode == WebSocketError.ConnectionClosedPrematurely ? ReadEnd.Dropped : ReadEnd.Failed;
         }
         catch (IOException)
         {
-            return false;
-        }
-        finally
-        {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            return ReadEnd.Dropped;
         }
     }
 
-    /// <summary>Counts, rate-limits and dispatches one whole message.</summary>
-    private async ValueTask HandleMessageAsync(Session session, WebSocketTransport transport, ClientRateLimiter limiter, ReadOnlyMemory<byte> message, bool isText)
+    /// <summary>How a connection's reading ended.</summary>
+    private enum ReadEnd
+    {
+        /// <summary>The client's close frame arrived.</summary>
+        PeerClosed,
+
+        /// <summary>The client stopped answering keep-alive pings.</summary>
+        TimedOut,
+
+        /// <summary>The connection went without a close frame (or the server aborted it).</summary>
+        Dropped,
+
+        /// <summary>The client broke the protocol (the WebSocket closed it with 1002 or 1007).</summary>
+        Failed,
+    }
+
+    /// <summary>
+    /// Counts, rate-limits and dispatches one whole message. A fault nobody foresaw while handling it closes this
+    /// connection with 1011 and is reported (rate-limited) instead of ending the read loop with an exception.
+    /// </summary>
+    private async ValueTask HandleMessageAsync(ClientConnection session, WebSocketTransport transport, ClientRateLimiter limiter, ReadOnlyMemory<byte> message, bool isText)
     {
         stats.RecordReceived(message.Length);
-        switch (limiter.TryAcquire())
+        try
         {
-            case RateDecision.Abusive:
-                LogRateAbuse(logger, transport.ConnectionId);
-                transport.Close(CloseCodes.PolicyViolation, "rate limit exceeded");
-                break;
-            case RateDecision.Limited:
-                dispatcher.RejectRateLimited(session, message, isText);
-                break;
-            default:
-                if (isText)
-                {
-                    await dispatcher.HandleTextAsync(session, message, transport.Aborted);
-                }
-                else
-                {
-                    await dispatcher.HandleBinaryAsync(session, message, transport.Aborted);
-                }
+            switch (limiter.TryAcquire())
+            {
+                case RateDecision.Abusive:
+                    LogRateAbuse(logger, transport.ConnectionId);
+                    transport.Close(CloseCodes.PolicyViolation, "rate limit exceeded");
+                    break;
+                case RateDecision.Limited:
+                    dispatcher.RejectRateLimited(session, message, isText);
+                    break;
+                default:
+                    if (isText)
+                    {
+                        await dispatcher.HandleTextAsync(session, message, transport.Aborted);
+                    }
+                    else
+                    {
+                        await dispatcher.HandleBinaryAsync(session, message, transport.Aborted);
+                    }
 
-                break;
+                    break;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !transport.Aborted.IsCancellationRequested)
+        {
+            failures.Report(transport.ConnectionId, "handling a message", ex);
+            transport.Close(CloseCodes.InternalError, "internal error");
         }
     }
 
@@ -310,24 +380,6 @@ internal sealed partial class WebSocketHandler(
 
         return false;
     }
-
-    private static byte[] Grow(byte[] buffer, int used, int size)
-    {
-        var bigger = ArrayPool<byte>.Shared.Rent(size);
-        buffer.AsSpan(0, used).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return bigger;
-    }
-
-    /// <summary>
-    /// Allowed: no list, no `Origin` (not a browser), a listed origin, or the server's own origin (an `Origin`
-    /// naming the very host the request was sent to: the playground and other pages this server serves).
-    /// </summary>
-    private bool OriginAllowed(string origin, string? host) =>
-        _allowedOrigins.Count == 0
-        || string.IsNullOrEmpty(origin)
-        || _allowedOrigins.Contains(origin.TrimEnd('/'))
-        || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, host, StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} opened")]
     private static partial void LogConnected(ILogger logger, long connectionId);
@@ -381,11 +433,14 @@ internal static class WebSocketEndpoint
 {
     public const string Path = "/v1/websocket";
 
-    /// <summary>`/v1/websocket` as its own pipeline branch: only the WebSocket middleware and the handler.</summary>
+    /// <summary>
+    /// `/v1/websocket`, that path exactly (`/v1/websocket/anything` goes on to the rest of the pipeline and its
+    /// 404), as its own pipeline branch: only the WebSocket middleware and the handler.
+    /// </summary>
     public static IApplicationBuilder MapRelayWebSocket(this IApplicationBuilder app)
     {
         var handler = app.ApplicationServices.GetRequiredService<WebSocketHandler>();
-        return app.Map(Path, branch =>
+        return app.MapWhen(context => context.Request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase), branch =>
         {
             branch.UseWebSockets();
             branch.Run(handler.HandleAsync);

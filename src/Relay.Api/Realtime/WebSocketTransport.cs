@@ -1,26 +1,29 @@
 using System.Net.WebSockets;
 using Relay.Application.Common;
-using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
+using Relay.Domain.Connections;
+using Relay.Domain.Frames;
 
 namespace Relay.Api.Realtime;
 
 /// <summary>
-/// The WebSocket under a session: a bounded outbound queue (messages and bytes) drained by one writer loop
-/// that takes everything queued at once and writes it as one coalesced batch, an orderly close that writes
-/// what is queued first, a close timeout after which the socket is aborted, and the connect timer.
-/// Enqueueing never blocks: a client whose queue overflows is closed with 4004 instead of slowing anyone.
+/// The WebSocket under a client connection. It only moves bytes: a bounded outbound queue (messages and bytes)
+/// drained by one writer loop that takes everything queued at once and writes it as one coalesced batch, an orderly
+/// close that writes what is queued first, and a close timeout after which the socket is aborted. Enqueueing never
+/// blocks: a client whose queue overflows is closed with 4004 instead of slowing anyone. The bound covers every frame
+/// accepted and not yet written (the batch being written counts until its write has finished), except a returning
+/// client's replay, which the room's history holds anyway. When the client's side ends (<see cref="StopDelivery"/>),
+/// nothing more is accepted and what is queued is dropped. It knows nothing of rooms: a room member sends with the
+/// membership epoch it was given, which <see cref="EndEpoch"/> ends.
 /// </summary>
-internal sealed partial class WebSocketTransport : ISessionTransport, IDisposable
+internal sealed partial class WebSocketTransport : IConnection, IDisposable
 {
     private readonly WebSocket _socket;
     private readonly CoalescingStream? _stream;
     private readonly Lock _gate = new();
-    private readonly Queue<OutboundFrame> _queue = new();
+    private readonly Queue<Queued> _queue = new();
     private readonly WriterSignal _wakeWriter = new();
     private readonly int _maxMessages;
     private readonly long _maxBytes;
-    private readonly TimeSpan _connectTimeout;
     private readonly TimeSpan _closeTimeout;
     private readonly RelayStats _stats;
     private readonly TimeProvider _timeProvider;
@@ -29,11 +32,12 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     /// <summary>Queues and batches that grew past this many frames are shrunk back once drained.</summary>
     private const int TrimAbove = 16;
     private readonly CancellationTokenSource _aborted = new();
-    private readonly ITimer _connectTimer;
     private ITimer? _closeTimer;
-    private Session? _session;
-    private int _queuedMessages;
-    private long _queuedBytes;
+    private int _epoch;
+
+    /// <summary>Frames accepted and not yet written (queued, or in the batch being written), and their payload bytes.</summary>
+    private int _heldMessages;
+    private long _heldBytes;
     private bool _writerWaiting;
     private volatile bool _closing;
     private ushort _closeCode;
@@ -42,7 +46,7 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     /// <param name="socket">The accepted WebSocket.</param>
     /// <param name="stream">The coalescing stream under <paramref name="socket"/>, or null to send frame by frame.</param>
     /// <param name="connectionId">Server-wide connection id, for logs.</param>
-    /// <param name="limits">Send queue limits, connect and close timeouts.</param>
+    /// <param name="limits">Send queue limits and the close timeout.</param>
     /// <param name="stats">Counters.</param>
     /// <param name="timeProvider">Clock for the timers.</param>
     /// <param name="logger">Logger.</param>
@@ -60,15 +64,17 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         ConnectionId = connectionId;
         _maxMessages = limits.MaxQueuedMessages;
         _maxBytes = limits.MaxQueuedBytes;
-        _connectTimeout = limits.ConnectTimeout;
         _closeTimeout = limits.CloseTimeout;
         _stats = stats;
         _timeProvider = timeProvider;
         _logger = logger;
-        _connectTimer = timeProvider.CreateTimer(static s => ((WebSocketTransport)s!).OnConnectTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public long ConnectionId { get; }
+
+    public long Id => ConnectionId;
+
+    public int Epoch => Volatile.Read(ref _epoch);
 
     /// <summary>Cancelled when the socket is aborted (close timeout, shutdown, or a failed write).</summary>
     public CancellationToken Aborted => _aborted.Token;
@@ -78,39 +84,39 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
     /// <summary>The close code the server chose, or 0 when the server has not closed.</summary>
     public ushort CloseCode => _closing ? _closeCode : (ushort)0;
 
-    public void Start(Session session)
-    {
-        _session = session;
-        _connectTimer.Change(_connectTimeout, Timeout.InfiniteTimeSpan);
-    }
+    public bool TrySend(OutboundFrame frame) => Enqueue(frame, -1, counted: true);
 
-    public bool TrySend(OutboundFrame frame) => Enqueue(frame, null, null);
+    public bool TrySend(OutboundFrame frame, int epoch) => Enqueue(frame, epoch, counted: true);
 
-    public bool TrySend(OutboundFrame frame, Session member, Room room) => Enqueue(frame, member, room);
+    public bool TrySendReplay(OutboundFrame frame) => Enqueue(frame, -1, counted: false);
 
     public void Close(ushort code, string reason) => Close(code, reason, discardQueued: false);
 
-    public void OnLeftRoom()
+    /// <summary>
+    /// The client's side has ended: it sent its close frame, broke the protocol (the WebSocket has then written
+    /// its own close frame), timed out or dropped the connection. Nothing more is delivered: frames are refused
+    /// from now on, the queued ones are dropped, and the transport closes (if it was not closing already).
+    /// </summary>
+    public void StopDelivery() => Close(CloseCodes.Normal, string.Empty, discardQueued: true);
+
+    public void EndEpoch()
     {
-        // A barrier: a relay that checked membership under the gate has finished queueing before anything
-        // about the departure (left, room_closed) can be queued behind it.
+        // Under the queue lock: a relay that checked the old epoch has finished queueing before anything about the
+        // departure (left, room_closed) can be queued behind it, and every later one is refused.
         lock (_gate)
         {
-        }
-
-        if (!_closing)
-        {
-            _connectTimer.Change(_connectTimeout, Timeout.InfiniteTimeSpan);
+            _epoch++;
         }
     }
 
     /// <summary>
     /// Writes queued frames, a whole queue's worth per batch, until the transport closes; then sends the close
-    /// frame. Runs once per connection.
+    /// frame. Runs once per connection. An unexpected exception aborts the socket (so that the read loop ends
+    /// too) and is rethrown for the connection's owner to report.
     /// </summary>
     public async Task RunWriterAsync()
     {
-        var batch = new List<OutboundFrame>();
+        var batch = new List<Queued>();
         try
         {
             while (true)
@@ -128,8 +134,6 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                         _queue.TrimExcess();
                     }
 
-                    _queuedMessages = 0;
-                    _queuedBytes = 0;
                     wait = batch.Count == 0 && !_closing;
                     _writerWaiting = wait;
                     if (batch.Count == 0 && _closing)
@@ -144,23 +148,21 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                     continue;
                 }
 
+                var written = false;
                 try
                 {
-                    await WriteBatchAsync(batch);
+                    written = await WriteBatchAsync(batch);
                 }
                 finally
                 {
-                    foreach (var frame in batch)
-                    {
-                        frame.Release();
-                    }
+                    ReleaseWritten(batch, written);
+                }
 
-                    batch.Clear();
-                    if (batch.Capacity > TrimAbove)
-                    {
-                        // A burst grew the batch: do not keep its array for the life of an idle connection.
-                        batch.Capacity = TrimAbove;
-                    }
+                if (!written)
+                {
+                    // The WebSocket wrote a close frame of its own (the client broke the protocol): nothing may follow it.
+                    StopDelivery();
+                    break;
                 }
             }
 
@@ -173,6 +175,11 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         {
             // The peer went away or the close timed out: nothing left to write to.
             Abort();
+        }
+        catch
+        {
+            Abort();
+            throw;
         }
         finally
         {
@@ -208,12 +215,15 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
 
     public void Dispose()
     {
-        _connectTimer.Dispose();
         _closeTimer?.Dispose();
         _aborted.Dispose();
     }
 
-    private bool Enqueue(OutboundFrame frame, Session? member, Room? room)
+    /// <summary>
+    /// Queues <paramref name="frame"/>: with an <paramref name="epoch"/> (not -1) only while it is still the current one;
+    /// not <paramref name="counted"/> against the bound for a replay.
+    /// </summary>
+    private bool Enqueue(OutboundFrame frame, int epoch, bool counted)
     {
         ArgumentNullException.ThrowIfNull(frame);
         bool overflow;
@@ -228,21 +238,21 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
                 return false;
             }
 
-            if (member is not null && !ReferenceEquals(member.Room, room))
+            if (epoch >= 0 && epoch != _epoch)
             {
                 return false;
             }
 
-            messages = _queuedMessages + 1;
-            bytes = _queuedBytes + frame.Length;
-            overflow = messages > _maxMessages || bytes > _maxBytes;
+            messages = _heldMessages + (counted ? 1 : 0);
+            bytes = _heldBytes + (counted ? frame.Length : 0);
+            overflow = counted && (messages > _maxMessages || bytes > _maxBytes);
             wake = false;
             if (!overflow)
             {
                 frame.AddReference();
-                _queue.Enqueue(frame);
-                _queuedMessages = messages;
-                _queuedBytes = bytes;
+                _queue.Enqueue(new Queued(frame, counted));
+                _heldMessages = messages;
+                _heldBytes = bytes;
                 wake = _writerWaiting;
                 _writerWaiting = false;
             }
@@ -265,32 +275,79 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
         return true;
     }
 
-    private async ValueTask WriteBatchAsync(List<OutboundFrame> batch)
+    /// <summary>Writes a batch; false when the stream refused it because a close frame has been written.</summary>
+    private async ValueTask<bool> WriteBatchAsync(List<Queued> batch)
     {
         if (_stream is not null)
         {
-            await _stream.WriteFramesAsync(batch, _aborted.Token);
+            return await _stream.WriteFramesAsync(batch, _aborted.Token);
         }
-        else
+
+        foreach (var (frame, _) in batch)
         {
-            foreach (var frame in batch)
+            var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+            await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The batch's write is over, done or not: its frames no longer count against the queue's bound (first, so
+    /// that whoever sees them counted as sent also sees them gone from the bound), then are counted as sent if
+    /// they were, and released.
+    /// </summary>
+    private void ReleaseWritten(List<Queued> batch, bool written)
+    {
+        var messages = 0;
+        long bytes = 0;
+        foreach (var (frame, counted) in batch)
+        {
+            if (counted)
             {
-                var type = frame.Kind == FrameKind.Text ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
-                await _socket.SendAsync(frame.Memory, type, endOfMessage: true, _aborted.Token);
+                messages++;
+                bytes += frame.Length;
             }
         }
 
-        foreach (var frame in batch)
+        lock (_gate)
         {
-            _stats.RecordSent(frame.Length);
+            _heldMessages -= messages;
+            _heldBytes -= bytes;
+        }
+
+        foreach (var (frame, _) in batch)
+        {
+            if (written)
+            {
+                _stats.RecordSent(frame.Length);
+            }
+
+            frame.Release();
+        }
+
+        batch.Clear();
+        if (batch.Capacity > TrimAbove)
+        {
+            // A burst grew the batch: do not keep its array for the life of an idle connection.
+            batch.Capacity = TrimAbove;
         }
     }
 
+    /// <summary>
+    /// Marks the transport closing (the first close code wins) and, with <paramref name="discardQueued"/>, drops
+    /// what is queued, even when it was closing already.
+    /// </summary>
     private void Close(ushort code, string reason, bool discardQueued)
     {
         bool wake;
         lock (_gate)
         {
+            if (discardQueued)
+            {
+                ReleaseQueuedLocked();
+            }
+
             if (_closing)
             {
                 return;
@@ -299,16 +356,10 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
             _closing = true;
             _closeCode = code;
             _closeReason = reason.Length > 120 ? reason[..120] : reason;
-            if (discardQueued)
-            {
-                ReleaseQueuedLocked();
-            }
-
             wake = _writerWaiting;
             _writerWaiting = false;
         }
 
-        _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _closeTimer = _timeProvider.CreateTimer(static s => ((WebSocketTransport)s!).Abort(), this, _closeTimeout, Timeout.InfiniteTimeSpan);
         if (wake)
         {
@@ -326,30 +377,24 @@ internal sealed partial class WebSocketTransport : ISessionTransport, IDisposabl
 
     private void ReleaseQueuedLocked()
     {
-        while (_queue.TryDequeue(out var frame))
+        while (_queue.TryDequeue(out var queued))
         {
-            frame.Release();
-        }
+            if (queued.Counted)
+            {
+                _heldMessages--;
+                _heldBytes -= queued.Frame.Length;
+            }
 
-        _queuedMessages = 0;
-        _queuedBytes = 0;
-    }
-
-    private void OnConnectTimer()
-    {
-        if (_session is { Room: null } && !_closing)
-        {
-            LogConnectTimeout(_logger, ConnectionId);
-            Close(CloseCodes.ConnectTimeout, "connect timeout");
+            queued.Frame.Release();
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {ConnectionId} is a slow consumer ({Messages} messages, {Bytes} bytes queued): closing with 4004")]
     private static partial void LogSlowConsumer(ILogger logger, long connectionId, int messages, long bytes);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connection {ConnectionId} sent no connect in time: closing with 4002")]
-    private static partial void LogConnectTimeout(ILogger logger, long connectionId);
 }
 
-/// <summary>A connection's send-queue limits and timeouts.</summary>
-internal readonly record struct TransportLimits(int MaxQueuedMessages, long MaxQueuedBytes, TimeSpan ConnectTimeout, TimeSpan CloseTimeout);
+/// <summary>A frame waiting to be written, and whether it counts against the send-queue bound (a replay does not).</summary>
+internal readonly record struct Queued(OutboundFrame Frame, bool Counted);
+
+/// <summary>A connection's send-queue limits and close timeout.</summary>
+internal readonly record struct TransportLimits(int MaxQueuedMessages, long MaxQueuedBytes, TimeSpan CloseTimeout);

@@ -24,19 +24,12 @@ internal sealed partial class ApiKeyPolicy
     private readonly ILogger<ApiKeyPolicy> _logger;
     private readonly bool _anonymousAllowed;
 
-    public ApiKeyPolicy(IOptions<RelayOptions> options, IHostEnvironment environment, ILogger<ApiKeyPolicy> logger)
+    public ApiKeyPolicy(IOptions<RelayOptions> options, ILogger<ApiKeyPolicy> logger)
     {
         var relay = options.Value;
         _logger = logger;
         _keyDigests = [.. relay.ApiKeys.Where(k => !string.IsNullOrEmpty(k)).Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k)))];
         _anonymousAllowed = relay.AllowAnonymousApi;
-        if (_keyDigests.Length == 0 && !relay.AllowAnonymousApi && !environment.IsDevelopment())
-        {
-            throw new OptionsValidationException(
-                RelayOptions.SectionName,
-                typeof(RelayOptions),
-                [$"Relay:ApiKeys: no API keys are configured and the environment is {environment.EnvironmentName}. Set Relay:ApiKeys (for example Relay__ApiKeys__0=<a long random key>) or Relay:AllowAnonymousApi=true."]);
-        }
     }
 
     public bool IsOpen => _keyDigests.Length == 0;
@@ -102,6 +95,7 @@ internal sealed partial class ApiKeyPolicy
             detail: $"Send one of the server's API keys in {HeaderName} or Authorization: Bearer.").ExecuteAsync(context);
     }
 
+    /// <summary>The `ApiKey` scheme (Swagger UI's Authorize button), required by the REST operations.</summary>
     public static void AddToSwagger(SwaggerGenOptions options)
     {
         options.AddSecurityDefinition(SchemeName, new OpenApiSecurityScheme
@@ -111,10 +105,7 @@ internal sealed partial class ApiKeyPolicy
             Name = HeaderName,
             Description = "One of the server's Relay:ApiKeys (also accepted as `Authorization: Bearer <key>`).",
         });
-        options.AddSecurityRequirement(document => new OpenApiSecurityRequirement
-        {
-            [new OpenApiSecuritySchemeReference(SchemeName, document)] = [],
-        });
+        options.OperationFilter<RequirementFilter>();
     }
 
     private static string? PresentedKey(HttpRequest request)
@@ -127,6 +118,18 @@ internal sealed partial class ApiKeyPolicy
         var authorization = request.Headers.Authorization.ToString();
         const string Bearer = "Bearer ";
         return authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase) ? authorization[Bearer.Length..].Trim() : null;
+    }
+
+    /// <summary>The key padlock on the operations under <see cref="ProtectedPrefix"/> only: health, readiness and metrics take no key.</summary>
+    private sealed class RequirementFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (PathString.FromUriComponent("/" + context.ApiDescription.RelativePath).StartsWithSegments(ProtectedPrefix))
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SchemeName, context.Document)] = [] }];
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Relay:ApiKeys configured: the REST API is open to anyone (Development only).")]

@@ -13,8 +13,14 @@ public sealed class RelayStats(TimeProvider timeProvider)
     [
         ErrorCodes.BadRequest, ErrorCodes.UnknownType, ErrorCodes.NotConnected, ErrorCodes.AlreadyConnected,
         ErrorCodes.RoomNotFound, ErrorCodes.InvalidSecret, ErrorCodes.RoomFull, ErrorCodes.RoomLocked,
-        ErrorCodes.NotHost, ErrorCodes.Forbidden, ErrorCodes.UnknownClient, ErrorCodes.RateLimited, ErrorCodes.Unavailable,
+        ErrorCodes.NotHost, ErrorCodes.Forbidden, ErrorCodes.UnknownClient, ErrorCodes.RateLimited, ErrorCodes.Unavailable, ErrorCodes.ResumeFailed, ErrorCodes.InvalidToken,
     ];
+
+    /// <summary>Why a room copy is reloaded (<see cref="RecordResync"/>).</summary>
+    public static readonly IReadOnlyList<string> ResyncReasons = ["gap", "check", "reconnect", "format", "commit"];
+
+    /// <summary>Why a resume fails (<see cref="RecordResume"/>).</summary>
+    public static readonly IReadOnlyList<string> ResumeFailureReasons = ["RoomNotFound", "UnknownToken", "SeqAhead", "HistoryGap", "AlreadyInRoom", "Unavailable"];
 
     private static readonly FrozenDictionary<string, int> ErrorIndex =
         ErrorCodeNames.Select((code, i) => (code, i)).ToFrozenDictionary(p => p.code, p => p.i, StringComparer.Ordinal);
@@ -33,6 +39,10 @@ public sealed class RelayStats(TimeProvider timeProvider)
     private long _rateLimitHits;
     private long _connectionsOpened;
     private long _openConnections;
+    private long _resumes;
+    private long _lostRelays;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _resyncs = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _resumeFailures = new(StringComparer.Ordinal);
 
     public long MessagesRelayed => Interlocked.Read(ref _messagesRelayed);
 
@@ -60,13 +70,43 @@ public sealed class RelayStats(TimeProvider timeProvider)
 
     public TimeSpan Uptime => timeProvider.GetElapsedTime(_startedAt);
 
-    /// <summary>Counts one relayed message of <paramref name="payloadBytes"/> delivered to <paramref name="recipients"/> clients.</summary>
-    public void RecordRelay(int payloadBytes, int recipients)
+    /// <summary>Counts one relayed message of <paramref name="payloadBytes"/>, once, on the node where it was sent.</summary>
+    public void RecordRelay(int payloadBytes)
     {
         Interlocked.Increment(ref _messagesRelayed);
         Interlocked.Add(ref _bytesRelayed, payloadBytes);
-        Interlocked.Add(ref _deliveries, recipients);
     }
+
+    /// <summary>Counts <paramref name="recipients"/> connections a relay was queued to (on each node that delivered it).</summary>
+    public void RecordDeliveries(int recipients) => Interlocked.Add(ref _deliveries, recipients);
+
+    /// <summary>Counts a `resume`: succeeded (<paramref name="failure"/> null) or failed for <paramref name="failure"/>.</summary>
+    public void RecordResume(string? failure)
+    {
+        if (failure is null)
+        {
+            Interlocked.Increment(ref _resumes);
+            return;
+        }
+
+        _resumeFailures.AddOrUpdate(failure, 1, static (_, n) => n + 1);
+    }
+
+    public long Resumes => Interlocked.Read(ref _resumes);
+
+    /// <summary>Counts a room copy reloaded because events may have been missed, by <paramref name="reason"/> (`gap`, `check`, `reconnect`, `format`, `commit`).</summary>
+    public void RecordResync(string reason) => _resyncs.AddOrUpdate(reason, 1, static (_, n) => n + 1);
+
+    /// <summary>Room copies reloaded, by reason.</summary>
+    public IReadOnlyDictionary<string, long> Resyncs => _resyncs;
+
+    /// <summary>Counts relays from other nodes that never arrived (a gap in a node's relay numbers).</summary>
+    public void RecordLostRelays(long count) => Interlocked.Add(ref _lostRelays, count);
+
+    public long LostRelays => Interlocked.Read(ref _lostRelays);
+
+    /// <summary>Failed resumes by reason.</summary>
+    public IReadOnlyDictionary<string, long> ResumeFailures => _resumeFailures;
 
     /// <summary>Counts a message received from a client.</summary>
     public void RecordReceived(int bytes)

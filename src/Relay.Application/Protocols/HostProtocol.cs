@@ -1,5 +1,4 @@
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
 
 namespace Relay.Application.Protocols;
 
@@ -10,16 +9,14 @@ public sealed class HostProtocol : IRoomProtocol
 
     public string Name => ProtocolName;
 
-    public bool ReceivesBroadcast(Room room, Session sender, Session recipient)
+    public Audience BroadcastAudience(int senderId, int? hostId) => hostId switch
     {
-        ArgumentNullException.ThrowIfNull(room);
-        ArgumentNullException.ThrowIfNull(sender);
-        ArgumentNullException.ThrowIfNull(recipient);
-        var hostId = room.HostId;
-        return hostId is { } id && (sender.ClientId == id || recipient.ClientId == id);
-    }
+        null => Audience.Nobody,
+        { } id when id == senderId => Audience.AllBut(senderId),
+        { } id => Audience.Single(id),
+    };
 
-    public bool MaySend(Room room, Session sender, Session target) => ReceivesBroadcast(room, sender, target);
+    public bool MaySend(int senderId, int targetId, int? hostId) => hostId is { } id && (senderId == id || targetId == id);
 
-    public HostLeftAction OnHostLeft(Room room) => HostLeftAction.CloseRoom;
+    public HostLeftAction OnHostLeft(HostAssignment hostAssignment) => HostLeftAction.CloseRoom;
 }

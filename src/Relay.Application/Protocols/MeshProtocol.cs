@@ -1,5 +1,4 @@
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
 
 namespace Relay.Application.Protocols;
 
@@ -10,13 +9,10 @@ public sealed class MeshProtocol : IRoomProtocol
 
     public string Name => ProtocolName;
 
-    public bool ReceivesBroadcast(Room room, Session sender, Session recipient) => true;
+    public Audience BroadcastAudience(int senderId, int? hostId) => Audience.AllBut(senderId);
 
-    public bool MaySend(Room room, Session sender, Session target) => true;
+    public bool MaySend(int senderId, int targetId, int? hostId) => true;
 
-    public HostLeftAction OnHostLeft(Room room)
-    {
-        ArgumentNullException.ThrowIfNull(room);
-        return room.HostAssignment == HostAssignment.First ? HostLeftAction.PassToLongestConnected : HostLeftAction.NoHost;
-    }
+    public HostLeftAction OnHostLeft(HostAssignment hostAssignment) =>
+        hostAssignment == HostAssignment.First ? HostLeftAction.PassToLongestConnected : HostLeftAction.NoHost;
 }

@@ -1,25 +1,23 @@
-using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
 
 namespace Relay.Application.Realtime;
 
 /// <summary>The check shared by the host-only messages (`kick`, `transfer_host`, `close_room`).</summary>
 internal static class HostOnly
 {
-    public static bool TryGetRoom(Session session, out Room room, out RealtimeResult error)
+    public static bool TryGetHost(ClientConnection client, out Session host, out RealtimeResult error)
     {
-        room = session.Room!;
-        if (room is null)
+        host = client.Session!;
+        if (host is null)
         {
-            error = RealtimeResult.Fail(ErrorCodes.NotConnected, "connect to a room first");
+            error = RealtimeResults.NotConnected;
             return false;
         }
 
-        if (!session.IsHost)
+        if (!host.IsHost)
         {
-            error = RealtimeResult.Fail(ErrorCodes.NotHost, "only the host may do this");
+            error = RealtimeResults.NotHost;
             return false;
         }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Mediator;
 using Microsoft.Extensions.Options;
 using Relay.Application.Common;
@@ -15,7 +14,9 @@ using Relay.Application.Realtime.Parsing;
 using Relay.Application.Realtime.Ping;
 using Relay.Application.Realtime.Send;
 using Relay.Application.Realtime.TransferHost;
-using Relay.Domain.Sessions;
+using Relay.Application.Realtime.Resume;
+using Relay.Application.Realtime.Tokens;
+using Relay.Domain.Frames;
 
 namespace Relay.Application.Realtime;
 
@@ -28,7 +29,7 @@ public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOption
     private readonly int _maxDepth = options.Value.MaxJsonDepth;
 
     /// <summary>Handles a complete text message. The buffer may be reused once the returned task completes.</summary>
-    public async ValueTask HandleTextAsync(Session session, ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken)
+    public async ValueTask HandleTextAsync(ClientConnection session, ReadOnlyMemory<byte> utf8, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         var parsed = ClientMessageParser.Parse(utf8, _maxDepth, out var message);
@@ -40,19 +41,14 @@ public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOption
     }
 
     /// <summary>Handles a complete binary message: `0x00` + payload, or `0x01` + 4-byte big-endian id + payload.</summary>
-    public async ValueTask HandleBinaryAsync(Session session, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    public async ValueTask HandleBinaryAsync(ClientConnection session, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var result = frame.Length switch
-        {
-            0 => RealtimeResult.Fail(ErrorCodes.BadRequest, "empty binary frame"),
-            _ when frame.Span[0] == 0x00 => await sender.Send(new BroadcastCommand(session, frame[1..], FrameKind.Binary), cancellationToken),
-            < 5 when frame.Span[0] == 0x01 => RealtimeResult.Fail(ErrorCodes.BadRequest, "binary send needs a 4-byte client id"),
-            _ when frame.Span[0] == 0x01 => await sender.Send(
-                new SendCommand(session, [BinaryPrimitives.ReadInt32BigEndian(frame.Span[1..5])], frame[5..], FrameKind.Binary),
-                cancellationToken),
-            _ => RealtimeResult.Fail(ErrorCodes.BadRequest, $"unknown binary operation 0x{frame.Span[0]:x2}"),
-        };
+        var parsed = BinaryMessageParser.Parse(frame, out var message);
+        var result = parsed.IsError ? parsed
+            : message.Target is int target
+                ? await sender.Send(new SendCommand(session, [target], message.Payload, FrameKind.Binary), cancellationToken)
+                : await sender.Send(new BroadcastCommand(session, message.Payload, FrameKind.Binary), cancellationToken);
 
         if (result.IsError)
         {
@@ -61,7 +57,7 @@ public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOption
     }
 
     /// <summary>Answers a message refused by the rate limiter with `rate_limited`, echoing its `ref` when it has one.</summary>
-    public void RejectRateLimited(Session session, ReadOnlyMemory<byte> message, bool isText)
+    public void RejectRateLimited(ClientConnection session, ReadOnlyMemory<byte> message, bool isText)
     {
         ArgumentNullException.ThrowIfNull(session);
         var messageRef = MessageRef.None;
@@ -73,31 +69,36 @@ public sealed class RealtimeDispatcher(ISender sender, RelayStats stats, IOption
         SendError(session, RealtimeResult.Fail(ErrorCodes.RateLimited, "too many messages: slow down"), messageRef);
     }
 
-    /// <summary>The connection ended: leave the room as `disconnected` or `timeout`.</summary>
-    public async ValueTask HandleDisconnectAsync(Session session, bool timedOut, CancellationToken cancellationToken)
+    /// <summary>
+    /// The connection ended: its seat is left as `disconnected` or `timeout`, or kept (away) for a resumable client
+    /// when <paramref name="mayResume"/>.
+    /// </summary>
+    public async ValueTask HandleDisconnectAsync(ClientConnection client, bool timedOut, bool mayResume, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(session);
-        if (session.Room is not null)
+        ArgumentNullException.ThrowIfNull(client);
+        if (client.Session is not null)
         {
             var reason = timedOut ? LeaveReasons.Timeout : LeaveReasons.Disconnected;
-            await sender.Send(new DisconnectCommand(session, reason), cancellationToken);
+            await sender.Send(new DisconnectCommand(client, reason, mayResume), cancellationToken);
         }
     }
 
-    private void SendError(Session session, RealtimeResult error, MessageRef messageRef)
+    private void SendError(ClientConnection client, RealtimeResult error, MessageRef messageRef)
     {
         stats.RecordError(error.ErrorCode!);
-        RoomCoordinator.SendTo(session, ServerFrames.Error(error.ErrorCode!, error.ErrorMessage!, messageRef));
+        client.Reply(ServerFrames.Error(error.ErrorCode!, error.ErrorMessage!, messageRef));
     }
 
-    private ValueTask<RealtimeResult> DispatchAsync(Session session, in ClientMessage m, CancellationToken ct) =>
+    private ValueTask<RealtimeResult> DispatchAsync(ClientConnection session, in ClientMessage m, CancellationToken ct) =>
         m.Type switch
         {
             ClientMessageType.Broadcast when !m.HasData => Missing("data"),
             ClientMessageType.Broadcast => sender.Send(new BroadcastCommand(session, m.Data, FrameKind.Text), ct),
             ClientMessageType.Send when !m.HasData => Missing("data"),
             ClientMessageType.Send => sender.Send(new SendCommand(session, m.To, m.Data, FrameKind.Text), ct),
-            ClientMessageType.Connect => sender.Send(new ConnectCommand(session, m.RoomId, m.Secret, m.Name, m.Ref), ct),
+            ClientMessageType.Connect when m.Token is not null => sender.Send(new TokenConnectCommand(session, m.Token, m.Name, m.Resume, m.Ref), ct),
+            ClientMessageType.Connect => sender.Send(new ConnectCommand(session, m.RoomId, m.Secret, m.Name, m.Resume, m.Ref), ct),
+            ClientMessageType.Resume => sender.Send(new ResumeCommand(session, m.RoomId, m.Token, m.Seq, m.Ref), ct),
             ClientMessageType.Leave => sender.Send(new LeaveCommand(session, m.Ref), ct),
             ClientMessageType.Ping => sender.Send(new PingCommand(session, m.Ref), ct),
             ClientMessageType.Kick => sender.Send(new KickCommand(session, m.ClientId, m.Reason), ct),

@@ -19,6 +19,12 @@ internal static class RoomRules
             .Must(m => m is not { ValueKind: JsonValueKind.Object } e || Encoding.UTF8.GetByteCount(e.GetRawText()) <= options.MaxMetadataBytes)
             .WithMessage($"metadata must be at most {options.MaxMetadataBytes} bytes of JSON");
 
+    public const int MaxResumeWindowSeconds = 3600;
+
+    public static IRuleBuilderOptions<T, int?> ValidResumeWindow<T>(this IRuleBuilder<T, int?> rule) =>
+        rule.InclusiveBetween(0, MaxResumeWindowSeconds)
+            .WithMessage($"resumeWindowSeconds must be between 0 and {MaxResumeWindowSeconds}");
+
     /// <summary>The metadata to store: null when absent or JSON null (keep what is there).</summary>
     public static RoomMetadata? ToMetadata(JsonElement? element) =>
         element is { ValueKind: JsonValueKind.Object } e ? RoomMetadata.FromJson(e.GetRawText()) : null;

@@ -1,5 +1,3 @@
-using Relay.Domain.Sessions;
-
 namespace Relay.Domain.Rooms;
 
 /// <summary>What happens to a room when its host leaves.</summary>
@@ -16,20 +14,21 @@ public enum HostLeftAction
 }
 
 /// <summary>
-/// A room's relaying rules. Implementations live in the application layer; a room holds the one it was
-/// created with, so the hot path never looks a protocol up.
+/// A room's relaying rules, as pure functions of client ids and the room's host at one moment (read once per
+/// relay, so that a relay racing a host change is judged against one host, never two). Implementations live in
+/// the application layer; a room holds the one it was created with, so the hot path never looks a protocol up.
 /// </summary>
 public interface IRoomProtocol
 {
     /// <summary>The name clients and backends use (`mesh`, `host`).</summary>
     string Name { get; }
 
-    /// <summary>Whether <paramref name="recipient"/> receives a broadcast from <paramref name="sender"/> (never called with the sender itself).</summary>
-    bool ReceivesBroadcast(Room room, Session sender, Session recipient);
+    /// <summary>Who receives a broadcast from <paramref name="senderId"/> while <paramref name="hostId"/> is host (the sender never does).</summary>
+    Audience BroadcastAudience(int senderId, int? hostId);
 
-    /// <summary>Whether <paramref name="sender"/> may send to <paramref name="target"/>.</summary>
-    bool MaySend(Room room, Session sender, Session target);
+    /// <summary>Whether <paramref name="senderId"/> may send to <paramref name="targetId"/> while <paramref name="hostId"/> is host.</summary>
+    bool MaySend(int senderId, int targetId, int? hostId);
 
-    /// <summary>What the room does when its host leaves, is kicked or disconnects.</summary>
-    HostLeftAction OnHostLeft(Room room);
+    /// <summary>What a room with <paramref name="hostAssignment"/> does when its host leaves, is kicked or times out.</summary>
+    HostLeftAction OnHostLeft(HostAssignment hostAssignment);
 }

@@ -6,12 +6,23 @@ namespace Relay.BrowserTests.Infrastructure;
 
 /// <summary>
 /// One headless Chromium (Debian's /usr/bin/chromium, never a downloaded one) and two real Relay servers,
-/// shared by every test of the "browser" collection: <see cref="Open"/> with an open REST API and
-/// <see cref="Keyed"/> whose REST API requires <see cref="ApiKey"/>. Each test gets its own browser context.
+/// shared by every test of the "browser" collection: <see cref="Open"/> with an open REST API and any origin
+/// allowed, and <see cref="Keyed"/>, configured as in production: its REST API requires <see cref="ApiKey"/> and
+/// `Relay:AllowedOrigins` lists another site only, so that its own pages (the playground) connect as the
+/// server's own origin. Each test gets its own browser context.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string ApiKey = "browser-tests-api-key-0123456789";
+
+    /// <summary>The only origin <see cref="Keyed"/> lists in `Relay:AllowedOrigins`.</summary>
+    public const string OtherSite = "https://app.example";
+
+    /// <summary>
+    /// A name this browser resolves to 127.0.0.1 (a host resolver rule), as a DNS rebinding attacker's name
+    /// resolves to a victim's server: a page loaded through it has that name as its origin and `Host`.
+    /// </summary>
+    public const string RebindingHost = "rebinding.example";
 
     /// <summary>Bounded wait for every Playwright action, wait and expectation.</summary>
     public const float TimeoutMs = 10_000;
@@ -23,9 +34,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public TestServer Open { get; private set; } = null!;
+    public RelayServer Open { get; private set; } = null!;
 
-    public TestServer Keyed { get; private set; } = null!;
+    public RelayServer Keyed { get; private set; } = null!;
 
     /// <summary>Failure screenshots go here: bin/.../screenshots/&lt;test&gt;[-n].png.</summary>
     public static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots");
@@ -40,8 +51,8 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "download browsers (`playwright install` is not used).");
         }
 
-        Open = await TestServer.StartAsync();
-        Keyed = await TestServer.StartAsync(ApiKey);
+        Open = await RelayServer.StartAsync();
+        Keyed = await RelayServer.StartAsync([("Relay:AllowedOrigins:0", OtherSite)], configure: null, ApiKey);
         Assertions.SetDefaultExpectTimeout(TimeoutMs);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -52,7 +63,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             Args =
             [
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run",
-                "--disable-component-update", "--disable-sync",
+                "--disable-component-update", "--disable-sync", $"--host-resolver-rules=MAP {RebindingHost} 127.0.0.1",
             ],
         });
     }

@@ -25,7 +25,7 @@ public sealed class RelayPage
             create(key, options) {
               const client = new relay.RelayClient(options ?? {});
               this.clients[key] = client;
-              for (const type of types) client.on(type, (d) => events.push({ key, type, detail: plain(type, d) }));
+              for (const type of types) client.on(type, (d) => events.push({ seq: events.length, key, type, detail: plain(type, d) }));
               return client;
             },
             async connect(key, join, options) {
@@ -33,11 +33,31 @@ public sealed class RelayPage
               const connected = await client.connect(join);
               return { clientId: connected.clientId, isHost: connected.isHost, hostId: connected.hostId };
             },
-            find(key, type, partial) {
-              return events.find((e) => e.key === key && e.type === type && matches(e.detail, partial))?.detail;
+            // The first event of `key` after event number `after` (-1: from the start) of `type` matching `partial`.
+            find(key, type, partial, after = -1) {
+              return events.find((e) => e.seq > after && e.key === key && e.type === type && matches(e.detail, partial));
+            },
+            // The events `steps` ([type, partial] pairs) of `key`, in this order, after event number `after`; else undefined.
+            sequence(key, steps, after = -1) {
+              const found = [];
+              let from = after;
+              for (const [type, partial] of steps) {
+                const e = this.find(key, type, partial, from);
+                if (e === undefined) return undefined;
+                found.push(e);
+                from = e.seq;
+              }
+              return found;
+            },
+            // The types of the events of `key` after event number `after`, in order.
+            types(key, after = -1) {
+              return events.filter((e) => e.key === key && e.seq > after).map((e) => e.type);
             },
             count(key, type) {
               return events.filter((e) => e.key === key && e.type === type).length;
+            },
+            mark() {
+              return events.length - 1;
             },
           };
           return true;
@@ -49,7 +69,7 @@ public sealed class RelayPage
     public IPage Page { get; }
 
     /// <summary>Opens the server's `/` in a new page of <paramref name="session"/> and installs the harness.</summary>
-    public static async Task<RelayPage> OpenAsync(BrowserSession session, TestServer server)
+    public static async Task<RelayPage> OpenAsync(BrowserSession session, RelayServer server)
     {
         var page = await session.NewPageAsync();
         await page.GotoAsync(server.Origin + "/");
@@ -96,23 +116,44 @@ public sealed class RelayPage
     public Task<JsonElement> OnClientAsync(string key, string function, object? arg = null) =>
         EvaluateJsonAsync($"([key, arg]) => ({function})(t.clients[key], arg)", new object?[] { key, arg });
 
-    /// <summary>Waits (bounded) until client <paramref name="key"/> emitted a <paramref name="type"/> event whose detail matches <paramref name="partial"/>.</summary>
-    public async Task<JsonElement> WaitForEventAsync(string key, string type, object? partial = null)
+    /// <summary>
+    /// Waits (bounded) until client <paramref name="key"/> emitted a <paramref name="type"/> event whose detail matches
+    /// <paramref name="partial"/>, after event number <paramref name="after"/> (see <see cref="MarkAsync"/>; -1: any).
+    /// </summary>
+    public async Task<JsonElement> WaitForEventAsync(string key, string type, object? partial = null, int after = -1) =>
+        (await WaitForSequenceAsync(key, after, (type, partial)))[0];
+
+    /// <summary>
+    /// Waits (bounded) until client <paramref name="key"/> emitted the events <paramref name="steps"/> (type and partial
+    /// detail) in this order, after event number <paramref name="after"/>; returns their details.
+    /// </summary>
+    public async Task<JsonElement[]> WaitForSequenceAsync(string key, int after, params (string Type, object? Partial)[] steps)
     {
+        ArgumentNullException.ThrowIfNull(steps);
+        var pairs = steps.Select(s => new object?[] { s.Type, s.Partial }).ToArray();
         try
         {
             var handle = await Page.WaitForFunctionAsync(
-                "([key, type, partial]) => { const found = t.find(key, type, partial); return found === undefined ? false : JSON.stringify(found); }",
-                new object?[] { key, type, partial },
+                "([key, steps, after]) => { const found = t.sequence(key, steps, after); return found === undefined ? false : JSON.stringify(found.map((e) => e.detail)); }",
+                new object?[] { key, pairs, after },
                 new PageWaitForFunctionOptions { PollingInterval = 25 });
-            return JsonSerializer.Deserialize<JsonElement>(await handle.JsonValueAsync<string>());
+            return JsonSerializer.Deserialize<JsonElement[]>(await handle.JsonValueAsync<string>())!;
         }
         catch (TimeoutException e)
         {
             var seen = await Page.EvaluateAsync<string>("key => JSON.stringify(t.events.filter(e => e.key === key))", key);
-            throw new TimeoutException($"client '{key}' emitted no '{type}' matching {JsonSerializer.Serialize(partial)}; its events: {seen}", e);
+            throw new TimeoutException(
+                $"client '{key}' emitted no {string.Join(" then ", steps.Select(s => $"'{s.Type}' matching {JsonSerializer.Serialize(s.Partial)}"))} after event {after}; its events: {seen}",
+                e);
         }
     }
+
+    /// <summary>The number of the last event recorded so far (of any client): events after it come after this call.</summary>
+    public Task<int> MarkAsync() => Page.EvaluateAsync<int>("() => t.mark()");
+
+    /// <summary>The types of the events client <paramref name="key"/> emitted after event number <paramref name="after"/>, in order.</summary>
+    public Task<string[]> TypesAsync(string key, int after) =>
+        Page.EvaluateAsync<string[]>("([key, after]) => t.types(key, after)", new object[] { key, after });
 
     /// <summary>How many <paramref name="type"/> events client <paramref name="key"/> has emitted so far.</summary>
     public Task<int> CountAsync(string key, string type) =>

@@ -1,26 +1,26 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
+using RelayServer = Relay.IntegrationTests.Infrastructure.RelayServer;
 
 namespace Relay.Client.Tests.Infrastructure;
 
-/// <summary>The real Relay server (Kestrel) on 127.0.0.1 and a free port, configured with operator keys.</summary>
+/// <summary>
+/// The suite's one in-process host (<see cref="RelayServer"/>) seen through the .NET client: a
+/// <see cref="RelayApiClient"/> for its REST API and realtime clients wrapped in <see cref="Probe"/>s.
+/// </summary>
 public sealed class TestServer : IAsyncDisposable
 {
     public const string ApiKey = "client-tests-key-0123456789";
 
-    private readonly WebApplication _app;
-
-    private TestServer(WebApplication app, Uri address, string? apiKey)
+    private TestServer(RelayServer host)
     {
-        _app = app;
-        Address = address;
-        Api = new RelayApiClient(address, apiKey);
+        Host = host;
+        Api = new RelayApiClient(host.BaseAddress, host.ApiKey);
     }
 
+    /// <summary>The server itself.</summary>
+    public RelayServer Host { get; }
+
     /// <summary>The server's http address.</summary>
-    public Uri Address { get; }
+    public Uri Address => Host.BaseAddress;
 
     /// <summary>A REST client with the right API key (when the server has one).</summary>
     public RelayApiClient Api { get; }
@@ -28,18 +28,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Starts a server; <paramref name="settings"/> are "Relay:Key=value" pairs.</summary>
     public static async Task<TestServer> StartAsync(bool withApiKey = false, params string[] settings)
     {
-        var args = new List<string>
-        {
-            "--urls=http://127.0.0.1:0",
-            "--environment=Production",
-            "--Logging:LogLevel:Default=Warning",
-        };
-        args.Add(withApiKey ? $"--Relay:ApiKeys:0={ApiKey}" : "--Relay:AllowAnonymousApi=true");
-        args.AddRange(settings.Select(s => "--" + s));
-        var app = Relay.Api.RelayServer.Build([.. args]);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestServer(app, new Uri(address), withApiKey ? ApiKey : null);
+        ArgumentNullException.ThrowIfNull(settings);
+        var pairs = settings.Select(s => s.Split('=', 2)).Select(p => (p[0], p[1])).ToArray();
+        return new TestServer(await RelayServer.StartAsync(pairs, configure: null, withApiKey ? ApiKey : null));
     }
 
     /// <summary>Creates a room with defaults (or <paramref name="request"/>).</summary>
@@ -48,6 +39,7 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Connects a client through <paramref name="via"/> (default: this server) and waits for <c>connected</c>.</summary>
     public async Task<Probe> ConnectAsync(CreatedRoom room, string? name = null, Action<RelayRealtimeOptions>? configure = null, Uri? via = null, bool asHost = false)
     {
+        ArgumentNullException.ThrowIfNull(room);
         var options = new RelayRealtimeOptions
         {
             ServerUri = via ?? Address,
@@ -64,8 +56,7 @@ public sealed class TestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Api.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await Host.DisposeAsync();
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Cluster;
 
@@ -14,9 +15,9 @@ public sealed class ClusterExpiryTests
     {
         await using var cluster = await RelayCluster.StartAsync(3, redis: null, ("Relay:EmptyRoomTtlSeconds", "1"));
         var nodes = cluster.Nodes;
-        await using var never = await ClusterRoom.CreateAsync(nodes, via: 0);
-        await using var emptied = await ClusterRoom.CreateAsync(nodes, via: 1);
-        await using var occupied = await ClusterRoom.CreateAsync(nodes, via: 2);
+        await using var never = await RoomHarness.CreateAsync(nodes, via: 0);
+        await using var emptied = await RoomHarness.CreateAsync(nodes, via: 1);
+        await using var occupied = await RoomHarness.CreateAsync(nodes, via: 2);
         var leaver = await emptied.JoinAsync(2);
         var stayer = await occupied.JoinAsync(0);
         await leaver.SendJsonAsync(new { type = "leave" });

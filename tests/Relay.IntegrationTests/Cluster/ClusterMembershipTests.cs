@@ -30,7 +30,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task Clients_joining_through_three_nodes_get_ids_1_2_3_and_see_each_other()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 1);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 1);
 
         var (first, c1) = await room.JoinWithAsync(0, name: "alice");
         var (second, c2) = await room.JoinWithAsync(1, name: "bob");
@@ -69,7 +69,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task Connect_errors_are_the_same_through_every_node()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, maxClients: 1, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, maxClients: 1, via: 0);
         for (var node = 0; node < Nodes.Count; node++)
         {
             var client = await room.OpenAsync(node);
@@ -89,7 +89,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     public async Task Concurrent_joins_through_three_nodes_get_unique_ids_and_every_member_sees_the_same_order()
     {
         const int count = 9;
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 0);
         var clients = new List<TestClient>();
         for (var i = 0; i < count; i++)
         {
@@ -126,7 +126,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     {
         for (var round = 0; round < RaceRounds; round++)
         {
-            await using var room = await ClusterRoom.CreateAsync(Nodes, maxClients: 2, via: round % Nodes.Count);
+            await using var room = await RoomHarness.CreateAsync(Nodes, maxClients: 2, via: round % Nodes.Count);
             var seated = await room.JoinAsync(0);
             var left = await room.OpenAsync(1);
             var right = await room.OpenAsync(2);
@@ -157,7 +157,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     {
         for (var round = 0; round < RaceRounds; round++)
         {
-            await using var room = await ClusterRoom.CreateAsync(Nodes, via: round % Nodes.Count);
+            await using var room = await RoomHarness.CreateAsync(Nodes, via: round % Nodes.Count);
             var left = await room.OpenAsync(1);
             var right = await room.OpenAsync(2);
 
@@ -190,7 +190,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_client_presenting_the_host_secret_on_another_node_takes_over_the_host()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 0);
         var (oldHost, other) = (await room.JoinAsync(0), await room.JoinAsync(1));
 
         var (newHost, connected) = await room.JoinWithAsync(2, secret: room.Room.HostSecret);
@@ -208,7 +208,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_host_on_node_0_kicks_a_client_connected_to_node_2()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 2);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 2);
         var (host, bystander, victim) = (await room.JoinAsync(0), await room.JoinAsync(1), await room.JoinAsync(2));
 
         await host.SendJsonAsync(new { type = "kick", clientId = victim.ClientId, reason = "cheating" });
@@ -229,7 +229,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task Host_only_messages_follow_the_cluster_wide_host()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 0);
         var (host, member, other) = (await room.JoinAsync(0), await room.JoinAsync(1), await room.JoinAsync(2));
 
         foreach (var message in new object[]
@@ -257,7 +257,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task Transfer_host_to_a_client_on_another_node_is_seen_by_all_and_moves_the_powers()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 1);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 1);
         var (host, bystander, heir) = (await room.JoinAsync(0), await room.JoinAsync(1), await room.JoinAsync(2));
 
         await host.SendJsonAsync(new { type = "transfer_host", clientId = heir.ClientId });
@@ -286,7 +286,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [InlineData("abort")]
     public async Task Mesh_host_departing_passes_the_host_to_the_longest_connected_client_on_every_node(string how)
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 0);
         // The longest-connected survivor is on node 2, the newest on node 1: node order is not join order.
         var (host, longest, newest) = (await room.JoinAsync(0), await room.JoinAsync(2), await room.JoinAsync(1));
 
@@ -325,7 +325,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [InlineData("abort")]
     public async Task Host_protocol_room_closes_with_host_left_on_every_node_when_its_host_departs(string how)
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, protocol: "host", via: 2);
+        await using var room = await RoomHarness.CreateAsync(Nodes, protocol: "host", via: 2);
         var (host, first, second) = (await room.JoinAsync(1), await room.JoinAsync(0), await room.JoinAsync(2));
 
         if (how == "leave")
@@ -354,7 +354,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task Close_room_by_a_host_on_node_1_closes_clients_on_every_node()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 0);
         var (host, a, b) = (await room.JoinAsync(1), await room.JoinAsync(0), await room.JoinAsync(2));
 
         await host.SendJsonAsync(new { type = "close_room", reason = "game over" });
@@ -376,7 +376,7 @@ public sealed class ClusterMembershipTests(ClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_client_that_leaves_and_joins_again_through_another_node_gets_a_new_id()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 0);
         var (host, wanderer) = (await room.JoinAsync(0), await room.JoinAsync(1));
         var oldId = wanderer.ClientId;
 

@@ -79,7 +79,7 @@ public sealed class ClusterRestTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task An_update_through_node_1_shows_on_every_node_and_rules_joins_through_node_0()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, maxClients: 4, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, maxClients: 4, via: 0);
         var first = await room.JoinAsync(2, name: "first");
 
         using (var patched = await Nodes[1].Api.PatchJsonAsync(
@@ -127,7 +127,7 @@ public sealed class ClusterRestTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task A_room_at_max_clients_refuses_a_join_through_any_node()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, maxClients: 2, via: 1);
+        await using var room = await RoomHarness.CreateAsync(Nodes, maxClients: 2, via: 1);
         await room.JoinAsync(0);
         await room.JoinAsync(1);
 
@@ -140,7 +140,7 @@ public sealed class ClusterRestTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task Deleting_through_node_2_closes_the_clients_of_every_node()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 0);
         var clients = new[] { await room.JoinAsync(0), await room.JoinAsync(1), await room.JoinAsync(2) };
 
         using (var deleted = await Nodes[2].Http.DeleteAsync(new Uri($"/v1/api/rooms/{room.Id}", UriKind.Relative)))
@@ -184,7 +184,7 @@ public sealed class ClusterRestTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task Kicking_the_host_of_a_host_room_through_another_node_closes_the_room_everywhere()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, protocol: "host", via: 0);
+        await using var room = await RoomHarness.CreateAsync(Nodes, protocol: "host", via: 0);
         var (host, first, second) = (await room.JoinAsync(2), await room.JoinAsync(0), await room.JoinAsync(1));
 
         using (var kicked = await Nodes[1].Http.DeleteAsync(new Uri($"/v1/api/rooms/{room.Id}/clients/{host.ClientId}", UriKind.Relative)))
@@ -204,7 +204,7 @@ public sealed class ClusterRestTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task A_push_through_node_1_reaches_clients_on_every_node()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, protocol: "host", via: 2);
+        await using var room = await RoomHarness.CreateAsync(Nodes, protocol: "host", via: 2);
         var clients = new[] { await room.JoinAsync(0), await room.JoinAsync(1), await room.JoinAsync(2) };
 
         using (var pushed = await Nodes[1].Api.PostJsonAsync($"/v1/api/rooms/{room.Id}/messages", """{"data": {"notice" : "round 1"}}"""))
@@ -236,7 +236,7 @@ public sealed class ClusterRestTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task Kicking_through_node_0_removes_a_client_connected_to_node_2()
     {
-        await using var room = await ClusterRoom.CreateAsync(Nodes, via: 1);
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 1);
         var (host, other, victim) = (await room.JoinAsync(0), await room.JoinAsync(1), await room.JoinAsync(2));
 
         using (var kicked = await Nodes[0].Http.DeleteAsync(new Uri($"/v1/api/rooms/{room.Id}/clients/{victim.ClientId}", UriKind.Relative)))
@@ -263,9 +263,9 @@ public sealed class ClusterRestTests(ClusterFixture fixture) : IClassFixture<Clu
         // A cluster of its own, so that the counts are exact.
         await using var cluster = await RelayCluster.StartAsync(3);
         var nodes = cluster.Nodes;
-        await using var mesh = await ClusterRoom.CreateAsync(nodes, protocol: "mesh", via: 0);
-        await using var host = await ClusterRoom.CreateAsync(nodes, protocol: "host", via: 1);
-        await using var idle = await ClusterRoom.CreateAsync(nodes, protocol: "mesh", via: 2);
+        await using var mesh = await RoomHarness.CreateAsync(nodes, protocol: "mesh", via: 0);
+        await using var host = await RoomHarness.CreateAsync(nodes, protocol: "host", via: 1);
+        await using var idle = await RoomHarness.CreateAsync(nodes, protocol: "mesh", via: 2);
         var sender = await mesh.JoinAsync(0);
         var receiver = await mesh.JoinAsync(1);
         await host.JoinAsync(2);

@@ -38,8 +38,11 @@ public sealed class RedisOutageTests
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await RelayCluster.StartAsync(2, redis);
         var nodes = cluster.Nodes;
-        await using var room = await ClusterRoom.CreateAsync(nodes, via: 0);
+        // Resume off: the room's relays need no sequence numbers from Redis (see the sequenced room below).
+        await using var room = await RoomHarness.CreateAsync(nodes, via: 0, resumeWindowSeconds: 0);
         var (host, neighbour, remote) = (await room.JoinAsync(0), await room.JoinAsync(0), await room.JoinAsync(1));
+        await using var sequenced = await RoomHarness.CreateAsync(nodes, via: 0);
+        var (sequencedSender, sequencedNeighbour) = (await sequenced.JoinAsync(0), await sequenced.JoinAsync(0));
         foreach (var node in nodes)
         {
             await Eventually.StatusAsync(node.Http, "/readyz", HttpStatusCode.OK, DetectBound);
@@ -52,6 +55,10 @@ public sealed class RedisOutageTests
             await Eventually.StatusAsync(node.Http, "/readyz", HttpStatusCode.ServiceUnavailable, DetectBound);
             using var health = await node.Http.GetAsync(new Uri("/healthz", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            // The metrics the alerts RelayNodeNotReady and RelayRedisUnavailable watch say the same.
+            var metrics = await node.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Matches("(?m)^relay_ready 0$", metrics);
+            Assert.Matches("(?m)^relay_backplane_available 0$", metrics);
         }
 
         // Clients of one node still relay to each other.
@@ -59,6 +66,29 @@ public sealed class RedisOutageTests
         await Expect.MessageAsync(neighbour, host.ClientId, "\"during\"");
         await neighbour.SendJsonAsync(new { type = "send", to = new[] { host.ClientId }, data = "local" });
         await Expect.MessageAsync(host, neighbour.ClientId, "\"local\"");
+
+        // In a sequenced room (resume on) a relay cannot take its number from Redis: it still reaches the sender's
+        // node, unnumbered.
+        await sequencedSender.SendTextAsync("""{"type":"broadcast","data":"during"}""");
+        var unnumbered = await sequencedNeighbour.ExpectAsync("message");
+        Assert.Equal("during", unnumbered.GetProperty("data").GetString());
+        Assert.False(unnumbered.TryGetProperty("seq", out _), $"a relay no store numbered carries no seq: {unnumbered.GetRawText()}");
+        await sequencedSender.AssertNothingPendingAsync();
+
+        // A backend's push into that room cannot be numbered either: it is refused at once, 503 with Retry-After (it
+        // used to wait forever for a receipt nobody completed), and nobody receives it.
+        using (var answer = new CancellationTokenSource(DetectBound))
+        using (var body = new StringContent("""{"data":"pushed during"}""", System.Text.Encoding.UTF8, "application/json"))
+        using (var pushed = await nodes[0].Http.PostAsync(new Uri($"/v1/api/rooms/{sequenced.Id}/messages", UriKind.Relative), body, answer.Token))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, pushed.StatusCode);
+            Assert.NotNull(pushed.Headers.RetryAfter);
+        }
+
+        // The sender's next relay still arrives, after the first: the refused relays keep the sender's order.
+        await sequencedSender.SendTextAsync("""{"type":"broadcast","data":"during again"}""");
+        Assert.Equal("during again", (await sequencedNeighbour.ExpectAsync("message")).GetProperty("data").GetString());
+        await sequencedNeighbour.AssertNothingPendingAsync();
 
         // Joins and room creation need Redis: refused, the connection stays usable.
         var joiner = await room.OpenAsync(0);
@@ -69,6 +99,7 @@ public sealed class RedisOutageTests
         using (var created = await nodes[1].Api.PostJsonAsync("/v1/api/rooms", "{}"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, created.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), created.Headers.RetryAfter?.Delta);
         }
 
         await redis.RestartAsync();
@@ -76,6 +107,7 @@ public sealed class RedisOutageTests
         foreach (var node in nodes)
         {
             await Eventually.StatusAsync(node.Http, "/readyz", HttpStatusCode.OK, RecoverBound);
+            Assert.Matches("(?m)^relay_ready 1$", await node.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
         }
 
         // Every member is still in the room, and relays cross nodes again, both ways.
@@ -104,7 +136,7 @@ public sealed class RedisOutageTests
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await RelayCluster.StartAsync(2, redis);
         var nodes = cluster.Nodes;
-        await using var room = await ClusterRoom.CreateAsync(nodes, via: 1);
+        await using var room = await RoomHarness.CreateAsync(nodes, via: 1);
         var (host, leaver, remote) = (await room.JoinAsync(0), await room.JoinAsync(0), await room.JoinAsync(1));
 
         await redis.StopAsync();

@@ -3,18 +3,22 @@ using Microsoft.Extensions.DependencyInjection;
 using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Protocols;
+using Relay.Application.Rooms;
+using Relay.Application.Rooms.Membership;
+using Relay.Domain.Connections;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
 using Relay.IntegrationTests.Infrastructure;
+using CreatedRoom = Relay.Application.Rooms.CreatedRoom;
 
 namespace Relay.IntegrationTests.Contract;
 
 /// <summary>
-/// The registry half of <see cref="IRoomManager"/>, as every implementation must behave, tested on the manager of a
-/// started server (taken from its DI container). Each test gets fresh servers: <see cref="Manager"/> is where the
-/// test makes its changes and <see cref="Peer"/> a second view of the same rooms; for a single in-memory server they
-/// are one manager, for Redis they are the managers of two nodes of one cluster, so everything checked through
-/// <see cref="Peer"/> is also a check that the state is shared.
+/// The room manager over a backplane, as every backplane must let it behave, tested on the services of a started
+/// server (taken from its DI container): <see cref="RoomManager"/> for creation, reads, changes and totals, with
+/// <see cref="RoomMembership"/> and <see cref="IRoomBackplane"/> beside it. Each test gets fresh servers:
+/// <see cref="Manager"/> is where the test makes its changes and <see cref="Peer"/> a second view of the same rooms;
+/// for a single in-memory server they are one, for Redis they are the services of two nodes of one cluster, so
+/// everything checked through <see cref="Peer"/> is also a check that the state is shared.
 /// </summary>
 public abstract partial class RoomManagerContract : IAsyncLifetime
 {
@@ -27,16 +31,16 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
 
     protected RelayServer PeerServer => _servers[^1];
 
-    protected IRoomManager Manager { get; private set; } = null!;
+    protected View Manager { get; private set; } = null!;
 
-    protected IRoomManager Peer { get; private set; } = null!;
+    protected View Peer { get; private set; } = null!;
 
     protected ProtocolRegistry Protocols { get; private set; } = null!;
 
     protected CancellationToken Ct => _timeout.Token;
 
     /// <summary>Every view under test, the writer first.</summary>
-    protected IEnumerable<IRoomManager> Views => ReferenceEquals(Manager, Peer) ? [Manager] : [Manager, Peer];
+    protected IEnumerable<View> Views => ReferenceEquals(Manager, Peer) ? [Manager] : [Manager, Peer];
 
     /// <summary>Starts the servers under test: one, or two sharing their rooms (the first is where changes are made).</summary>
     protected abstract Task<IReadOnlyList<RelayServer>> StartServersAsync();
@@ -44,8 +48,8 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _servers = await StartServersAsync();
-        Manager = Server.Services.GetRequiredService<IRoomManager>();
-        Peer = PeerServer.Services.GetRequiredService<IRoomManager>();
+        Manager = View.Of(Server);
+        Peer = ReferenceEquals(Server, PeerServer) ? Manager : View.Of(PeerServer);
         Protocols = Server.Services.GetRequiredService<ProtocolRegistry>();
     }
 
@@ -53,6 +57,58 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
     {
         await Task.WhenAll(_servers.Select(s => s.DisposeAsync().AsTask()));
         _timeout.Dispose();
+    }
+
+    /// <summary>One server's room manager with the membership, backplane and factory it works with.</summary>
+    protected sealed record View(RoomManager Rooms, RoomMembership Membership, IRoomBackplane Backplane, RoomFactory Factory)
+    {
+        public static View Of(RelayServer server) => new(
+            server.Services.GetRequiredService<RoomManager>(),
+            server.Services.GetRequiredService<RoomMembership>(),
+            server.Services.GetRequiredService<IRoomBackplane>(),
+            server.Services.GetRequiredService<RoomFactory>());
+
+        public ValueTask<(CreateRoomStatus Status, CreatedRoom? Created)> CreateAsync(RoomSpec spec, CancellationToken ct) => Rooms.CreateAsync(spec, ct);
+
+        /// <summary>A room from the factory stored with an explicit room limit (the limit is the backplane's to enforce).</summary>
+        public async ValueTask<(CreateRoomStatus Status, CreatedRoom? Created)> CreateAsync(RoomSpec spec, int maxRooms, CancellationToken ct)
+        {
+            var created = Factory.Create(spec);
+            var status = await Backplane.CreateAsync(created.Room, maxRooms, ct);
+            return (status, status == CreateRoomStatus.Created ? created : null);
+        }
+
+        public ValueTask<Room?> FindAsync(string id, CancellationToken ct) => Rooms.FindAsync(id, ct);
+
+        public ValueTask<RoomPage> ListAsync(int offset, int limit, CancellationToken ct) => Rooms.ListAsync(offset, limit, ct);
+
+        public ValueTask<RoomTotals> GetTotalsAsync(CancellationToken ct) => Rooms.GetTotalsAsync(ct);
+
+        public async ValueTask<Room?> UpdateAsync(string id, int? maxClients, bool? locked, RoomMetadata? metadata, CancellationToken ct)
+        {
+            var (change, room) = await Rooms.UpdateAsync(id, maxClients, locked, metadata, null, ct);
+            Assert.True(change is MemberChange.Done or MemberChange.RoomNotFound, $"update: {change}");
+            return room;
+        }
+
+        /// <summary>Closes the room through this view's membership (acquiring its copy of the room, as a change does).</summary>
+        public async ValueTask<MemberChange> CloseAsync(string id, string reason, string? message, CancellationToken ct)
+        {
+            var (room, unavailable) = await Membership.AcquireAsync(id, ct);
+            if (room is null)
+            {
+                return unavailable ? MemberChange.Unavailable : MemberChange.RoomNotFound;
+            }
+
+            try
+            {
+                return await Membership.CloseAsync(room, reason, CloseCodes.RoomClosed, message, null, ct);
+            }
+            finally
+            {
+                Backplane.Release(room);
+            }
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{16,64}$")]
@@ -68,18 +124,18 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         HostAssignment hostAssignment = HostAssignment.First,
         int maxClients = 8,
         string metadata = "{}",
-        int maxRooms = int.MaxValue) =>
-        new(id, secret, Protocols.Get(protocol), hostAssignment, maxClients, RoomMetadata.FromJson(metadata), maxRooms);
+        int resumeWindowSeconds = 0) =>
+        new(id, secret, Protocols.Get(protocol), hostAssignment, maxClients, RoomMetadata.FromJson(metadata), resumeWindowSeconds);
 
-    protected async Task<Relay.Application.Abstractions.CreatedRoom> CreateAsync(RoomSpec spec, IRoomManager? via = null)
+    protected async Task<CreatedRoom> CreateAsync(RoomSpec spec, View? via = null)
     {
-        var outcome = await (via ?? Manager).CreateAsync(spec, Ct);
-        Assert.True(outcome.Status == CreateRoomStatus.Created, $"create: {outcome.Status}");
-        Assert.NotNull(outcome.Created);
-        return outcome.Created;
+        var (status, created) = await (via ?? Manager).CreateAsync(spec, Ct);
+        Assert.True(status == CreateRoomStatus.Created, $"create: {status}");
+        Assert.NotNull(created);
+        return created;
     }
 
-    private async Task<Room> FindAsync(IRoomManager view, string id)
+    private async Task<Room> FindAsync(View view, string id)
     {
         var room = await view.FindAsync(id, Ct);
         Assert.True(room is not null, $"room '{id}' not found through {(ReferenceEquals(view, Manager) ? "the manager" : "the peer")}");
@@ -91,7 +147,8 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
     {
         foreach (var view in Views)
         {
-            Assert.True(view.IsAvailable);
+            Assert.True(view.Rooms.IsAvailable);
+            Assert.True(view.Backplane.IsAvailable);
         }
     }
 
@@ -161,9 +218,9 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
 
         foreach (var view in Views)
         {
-            var outcome = await view.CreateAsync(Spec(id: "taken", secret: "intruder-secret", maxClients: 9), Ct);
-            Assert.Equal(CreateRoomStatus.IdTaken, outcome.Status);
-            Assert.Null(outcome.Created);
+            var (status, created) = await view.CreateAsync(Spec(id: "taken", secret: "intruder-secret", maxClients: 9), Ct);
+            Assert.Equal(CreateRoomStatus.IdTaken, status);
+            Assert.Null(created);
         }
 
         foreach (var view in Views)
@@ -183,12 +240,12 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
     {
         var views = Views.ToArray();
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
-            (Secret: $"racing-secret-{i:D2}", Outcome: await views[i % views.Length].CreateAsync(Spec(id: "contested", secret: $"racing-secret-{i:D2}"), Ct)))))
+            (Secret: $"racing-secret-{i:D2}", Outcome: (await views[i % views.Length].CreateAsync(Spec(id: "contested", secret: $"racing-secret-{i:D2}"), Ct)).Status))))
             .WaitAsync(Timeout);
 
-        var winners = outcomes.Where(o => o.Outcome.Status == CreateRoomStatus.Created).ToArray();
+        var winners = outcomes.Where(o => o.Outcome == CreateRoomStatus.Created).ToArray();
         Assert.Single(winners);
-        Assert.Equal(15, outcomes.Count(o => o.Outcome.Status == CreateRoomStatus.IdTaken));
+        Assert.Equal(15, outcomes.Count(o => o.Outcome == CreateRoomStatus.IdTaken));
         foreach (var view in views)
         {
             var room = await FindAsync(view, "contested");
@@ -201,7 +258,7 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
     {
         var views = Views.ToArray();
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
-            await views[i % views.Length].CreateAsync(Spec(maxRooms: 5), Ct))))
+            await views[i % views.Length].CreateAsync(Spec(), maxRooms: 5, Ct))))
             .WaitAsync(Timeout);
 
         Assert.Equal(5, outcomes.Count(o => o.Status == CreateRoomStatus.Created));
@@ -214,24 +271,24 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         }
 
         var victim = await FindAsync(Manager, outcomes.First(o => o.Created is not null).Created!.Room.Id);
-        Assert.Equal(MemberChange.Done, await Manager.CloseAsync(victim, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, Ct));
+        Assert.Equal(MemberChange.Done, await Manager.Rooms.DeleteAsync(victim.Id, Ct));
 
-        Assert.Equal(CreateRoomStatus.Created, (await Peer.CreateAsync(Spec(maxRooms: 5), Ct)).Status);
+        Assert.Equal(CreateRoomStatus.Created, (await Peer.CreateAsync(Spec(), maxRooms: 5, Ct)).Status);
         foreach (var view in views)
         {
-            Assert.Equal(CreateRoomStatus.LimitReached, (await view.CreateAsync(Spec(maxRooms: 5), Ct)).Status);
+            Assert.Equal(CreateRoomStatus.LimitReached, (await view.CreateAsync(Spec(), maxRooms: 5, Ct)).Status);
         }
     }
 
     [Fact]
     public async Task A_refused_duplicate_id_does_not_hold_a_seat()
     {
-        Assert.Equal(CreateRoomStatus.Created, (await Manager.CreateAsync(Spec(id: "only", maxRooms: 2), Ct)).Status);
-        Assert.Equal(CreateRoomStatus.IdTaken, (await Peer.CreateAsync(Spec(id: "only", maxRooms: 2), Ct)).Status);
-        Assert.Equal(CreateRoomStatus.IdTaken, (await Manager.CreateAsync(Spec(id: "only", maxRooms: 2), Ct)).Status);
+        Assert.Equal(CreateRoomStatus.Created, (await Manager.CreateAsync(Spec(id: "only"), maxRooms: 2, Ct)).Status);
+        Assert.Equal(CreateRoomStatus.IdTaken, (await Peer.CreateAsync(Spec(id: "only"), maxRooms: 2, Ct)).Status);
+        Assert.Equal(CreateRoomStatus.IdTaken, (await Manager.CreateAsync(Spec(id: "only"), maxRooms: 2, Ct)).Status);
 
-        Assert.Equal(CreateRoomStatus.Created, (await Peer.CreateAsync(Spec(id: "second", maxRooms: 2), Ct)).Status);
-        Assert.Equal(CreateRoomStatus.LimitReached, (await Manager.CreateAsync(Spec(id: "third", maxRooms: 2), Ct)).Status);
+        Assert.Equal(CreateRoomStatus.Created, (await Peer.CreateAsync(Spec(id: "second"), maxRooms: 2, Ct)).Status);
+        Assert.Equal(CreateRoomStatus.LimitReached, (await Manager.CreateAsync(Spec(id: "third"), maxRooms: 2, Ct)).Status);
     }
 
     [Fact]
@@ -275,8 +332,7 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
             Assert.Equal(5, beyond.Total);
         }
 
-        var second = await FindAsync(Manager, ids[1]);
-        Assert.Equal(MemberChange.Done, await Manager.CloseAsync(second, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, Ct));
+        Assert.Equal(MemberChange.Done, await Manager.Rooms.DeleteAsync(ids[1], Ct));
         var afterClose = await Peer.ListAsync(0, 50, Ct);
         Assert.Equal(4, afterClose.Total);
         Assert.Equal(ids.Where((_, i) => i != 1), afterClose.Items.Select(r => r.Id));
@@ -288,7 +344,7 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         var created = await CreateAsync(Spec(maxClients: 4, metadata: "{\"v\":1}"));
         var id = created.Room.Id;
 
-        var updated = await Manager.UpdateAsync(id, new RoomUpdate(7, true, RoomMetadata.FromJson("{\"v\": 2}")), Ct);
+        var updated = await Manager.UpdateAsync(id, 7, true, RoomMetadata.FromJson("{\"v\": 2}"), Ct);
         Assert.NotNull(updated);
         Assert.Equal(7, updated.MaxClients);
         Assert.True(updated.Locked);
@@ -301,13 +357,13 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
             Assert.Equal("{\"v\": 2}", room.Metadata.ToString());
         }
 
-        var unlocked = await Peer.UpdateAsync(id, new RoomUpdate(null, false, null), Ct);
+        var unlocked = await Peer.UpdateAsync(id, null, false, null, Ct);
         Assert.NotNull(unlocked);
         Assert.False(unlocked.Locked);
         Assert.Equal(7, unlocked.MaxClients);
         Assert.Equal("{\"v\": 2}", unlocked.Metadata.ToString());
 
-        var shrunk = await Manager.UpdateAsync(id, new RoomUpdate(1, null, null), Ct);
+        var shrunk = await Manager.UpdateAsync(id, 1, null, null, Ct);
         Assert.NotNull(shrunk);
         foreach (var view in Views)
         {
@@ -320,7 +376,8 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
 
         foreach (var view in Views)
         {
-            Assert.Null(await view.UpdateAsync("no-such-room", new RoomUpdate(2, true, null), Ct));
+            Assert.Null(await view.UpdateAsync("no-such-room", 2, true, null, Ct));
+            Assert.Equal(MemberChange.RoomNotFound, (await view.Rooms.UpdateAsync("no-such-room", 2, true, null, null, Ct)).Change);
         }
     }
 
@@ -330,26 +387,29 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         var created = await CreateAsync(Spec(id: "doomed"));
         await CreateAsync(Spec(id: "survivor"));
 
-        Assert.Equal(MemberChange.Done, await Manager.CloseAsync(created.Room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, Ct));
+        Assert.Equal(MemberChange.Done, await Manager.Rooms.DeleteAsync(created.Room.Id, Ct));
 
         foreach (var view in Views)
         {
             Assert.Null(await view.FindAsync("doomed", Ct));
-            Assert.Null(await view.UpdateAsync("doomed", new RoomUpdate(3, null, null), Ct));
+            Assert.Null(await view.UpdateAsync("doomed", 3, null, null, Ct));
             Assert.Equal(["survivor"], (await view.ListAsync(0, 50, Ct)).Items.Select(r => r.Id));
             Assert.Equal(1, (await view.GetTotalsAsync(Ct)).Rooms);
         }
 
-        Assert.Equal(MemberChange.RoomNotFound, await Manager.CloseAsync(created.Room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, Ct));
+        foreach (var view in Views)
+        {
+            Assert.Equal(MemberChange.RoomNotFound, await view.Rooms.DeleteAsync(created.Room.Id, Ct));
+        }
     }
 
     [Fact]
     public async Task A_room_closed_through_the_peer_is_gone_everywhere_and_its_id_is_free_again()
     {
         await CreateAsync(Spec(id: "shared", secret: "first-secret"));
-        var seenByPeer = await FindAsync(Peer, "shared");
+        await FindAsync(Peer, "shared");
 
-        Assert.Equal(MemberChange.Done, await Peer.CloseAsync(seenByPeer, RoomClosedReasons.ClosedByHost, CloseCodes.RoomClosed, "bye", Ct));
+        Assert.Equal(MemberChange.Done, await Peer.CloseAsync("shared", RoomClosedReasons.ClosedByHost, "bye", Ct));
 
         foreach (var view in Views)
         {
@@ -409,6 +469,44 @@ public abstract partial class RoomManagerContract : IAsyncLifetime
         {
             Assert.Equal(2, (await view.GetTotalsAsync(Ct)).Clients);
             Assert.Equal(1, (await FindAsync(view, mesh.Room.Id)).ClientCount);
+        }
+    }
+
+    [Fact]
+    public async Task Sequenced_relays_carry_their_payloads_as_handed_over_even_when_the_callers_reuse_their_buffers_at_once()
+    {
+        // A relay's payload is a slice of the receive buffer, which is reused as soon as the handler returns.
+        const int Senders = 4;
+        const int PerSender = 200;
+        var created = await CreateAsync(Spec(resumeWindowSeconds: 30));
+        await using var client = await Server.ConnectClientAsync();
+        await client.JoinAsync(created.Room.Id, created.Secret, "reader");
+        var (room, _) = await Manager.Membership.AcquireAsync(created.Room.Id, Ct);
+        Assert.NotNull(room);
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, Senders).Select(sender => Task.Run(() =>
+            {
+                var buffer = new byte[64];
+                for (var n = 0; n < PerSender; n++)
+                {
+                    var length = System.Text.Encoding.UTF8.GetBytes($"{{\"s\":{sender},\"n\":{n}}}", buffer);
+                    Assert.True(Manager.Backplane.Sequence(room, new RelayMessage(Relay.Domain.Frames.FrameKind.Text, 0, buffer.AsMemory(0, length), Audience.Everyone), null));
+                    buffer.AsSpan().Fill((byte)' ');
+                }
+            }))).WaitAsync(Timeout);
+
+            var next = new int[Senders];
+            for (var i = 0; i < Senders * PerSender; i++)
+            {
+                var data = (await client.ExpectAsync("message")).GetProperty("data");
+                var sender = data.GetProperty("s").GetInt32();
+                Assert.Equal(next[sender]++, data.GetProperty("n").GetInt32());
+            }
+        }
+        finally
+        {
+            Manager.Backplane.Release(room);
         }
     }
 }

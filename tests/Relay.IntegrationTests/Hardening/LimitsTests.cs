@@ -19,10 +19,24 @@ public sealed class LimitsTests
         var refused = await Assert.ThrowsAsync<WebSocketException>(() => server.ConnectClientAsync(o => o.CollectHttpResponseDetails = true));
         Assert.Contains("503", refused.Message, StringComparison.Ordinal);
 
+        // The refusal says when to come back: Retry-After in seconds.
+        using (var raw = new ClientWebSocket())
+        {
+            raw.Options.CollectHttpResponseDetails = true;
+            using var cts = new CancellationTokenSource(TestClient.DefaultTimeout);
+            await Assert.ThrowsAsync<WebSocketException>(() => raw.ConnectAsync(server.WebSocketUri, cts.Token));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, raw.HttpStatusCode);
+            IEnumerable<string>? retryAfter = null;
+            Assert.True(raw.HttpResponseHeaders?.TryGetValue("Retry-After", out retryAfter) == true && retryAfter is not null, "no Retry-After on the 503");
+            Assert.True(
+                int.TryParse(Assert.Single(retryAfter), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0,
+                $"Retry-After must be a number of seconds: {string.Join(",", retryAfter)}");
+        }
+
         // The open connections keep working, and a seat frees up when one leaves.
         await first.CloseAsync();
         await first.WaitForCloseAsync();
-        await WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             try
             {
@@ -34,7 +48,7 @@ public sealed class LimitsTests
             {
                 return false;
             }
-        });
+        }, TimeSpan.FromSeconds(10), "a seat freed by a departed client taken by a new one");
         await second.AssertNothingPendingAsync();
     }
 
@@ -82,76 +96,19 @@ public sealed class LimitsTests
     [Fact]
     public async Task A_client_that_stops_reading_is_closed_with_4004_while_the_room_keeps_flowing()
     {
-        await using var server = await RelayServer.StartAsync(
+        // The server's clock never moves (see SlowConsumerTests): no close timeout can replace the 4004 close frame
+        // that is the contract with an abort, however long the stuck client takes to read.
+        await using var server = await SlowConsumerTests.StartAsync(
             ("Relay:SendQueue:MaxMessages", "16"),
-            ("Relay:SendQueue:MaxBytes", "65536"),
-            ("Relay:RateLimit:MessagesPerSecond", "100000"),
-            ("Relay:RateLimit:Burst", "100000"));
-        var room = await server.Api.CreateRoomAsync("""{"maxClients": 3}""");
-        await using var sender = await server.ConnectClientAsync();
-        await using var healthy = await server.ConnectClientAsync();
-        await sender.JoinAsync(room.Id, room.Secret);
-        await healthy.JoinAsync(room.Id, room.Secret);
-        await sender.ExpectAsync("client_joined");
+            ("Relay:SendQueue:MaxBytes", "65536"));
+        await using var room = await StuckRoom.OpenAsync(server);
 
-        // The stuck client joins, then never reads again: its socket buffers fill, then its queue overflows.
-        using var stuck = new ClientWebSocket();
-        stuck.Options.KeepAliveInterval = TimeSpan.Zero;
-        await stuck.ConnectAsync(server.WebSocketUri, CancellationToken.None);
-        await stuck.SendAsync(System.Text.Encoding.UTF8.GetBytes($$"""{"type":"connect","roomId":"{{room.Id}}","secret":"{{room.Secret}}"}"""), WebSocketMessageType.Text, true, CancellationToken.None);
-        var stuckId = (await healthy.ExpectAsync("client_joined")).GetProperty("clientId").GetInt32();
-        await sender.ExpectAsync("client_joined");
+        // Every broadcast reaches the healthy client, in order, including the ones sent while the stuck one was failing.
+        await room.FloodUntilStuckOverflowsAsync(server, payloadBytes: 16 * 1024);
 
-        var payload = new string('x', 16 * 1024);
-        var sent = 0;
-        var healthyReceived = 0;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        var stuckGone = false;
-        while (!stuckGone && DateTime.UtcNow < deadline)
-        {
-            await sender.SendJsonAsync(new { type = "broadcast", data = new { n = sent, payload } });
-            sent++;
-            var received = await healthy.ReceiveJsonAsync();
-            if (received.GetProperty("type").GetString() == "client_left")
-            {
-                Assert.Equal(stuckId, received.GetProperty("clientId").GetInt32());
-                stuckGone = true;
-                continue;
-            }
-
-            Assert.Equal(healthyReceived, received.GetProperty("data").GetProperty("n").GetInt32());
-            healthyReceived++;
-        }
-
-        Assert.True(stuckGone, $"the stuck client was not dropped after {sent} broadcasts");
-
-        // Every broadcast reached the healthy client, in order, including the ones sent while the stuck one was failing.
-        while (healthyReceived < sent)
-        {
-            var received = await healthy.ExpectAsync("message");
-            Assert.Equal(healthyReceived, received.GetProperty("data").GetProperty("n").GetInt32());
-            healthyReceived++;
-        }
-
-        // When the stuck client finally reads, it finds the server's close: 4004.
-        var buffer = new byte[64 * 1024];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        WebSocketReceiveResult result;
-        try
-        {
-            do
-            {
-                result = await stuck.ReceiveAsync(buffer, cts.Token);
-            }
-            while (result.MessageType != WebSocketMessageType.Close);
-            Assert.Equal(4004, (int)result.CloseStatus!.Value);
-        }
-        catch (WebSocketException)
-        {
-            // The close handshake timed out and the server aborted the socket: the drop itself is what counts,
-            // and it was observed above. The metrics must still have counted the slow-consumer close.
-        }
-
+        // When the stuck client finally reads, it finds the server's close: 4004; once it answers, it has left.
+        await room.ExpectStuckClosedWith4004Async();
+        await room.ExpectStuckLeftAsync();
         var metrics = await server.Http.GetStringAsync("/metrics");
         Assert.Contains("relay_slow_consumer_closes_total 1", metrics, StringComparison.Ordinal);
     }
@@ -211,15 +168,5 @@ public sealed class LimitsTests
         Assert.Contains("relay_deliveries_total 1", text, StringComparison.Ordinal);
         Assert.Contains("relay_errors_total{code=\"unknown_type\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("process_cpu_seconds_total", text, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
-            await Task.Delay(50);
-        }
     }
 }

@@ -32,6 +32,8 @@ public sealed class OperatorAccessTests
         Assert.Equal("apiKey", scheme.GetProperty("type").GetString());
         Assert.Equal("header", scheme.GetProperty("in").GetString());
         Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
-        Assert.True(document.GetProperty("security").GetArrayLength() > 0);
+        // Required by the REST operations (the padlock), not by the document as a whole (health stays open).
+        Assert.True(document.GetProperty("paths").GetProperty("/v1/api/summary").GetProperty("get").GetProperty("security").GetArrayLength() > 0);
+        Assert.False(document.TryGetProperty("security", out _));
     }
 }

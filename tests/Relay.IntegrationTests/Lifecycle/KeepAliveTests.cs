@@ -4,7 +4,7 @@ using Relay.IntegrationTests.Infrastructure;
 
 namespace Relay.IntegrationTests.Lifecycle;
 
-/// <summary>`Relay:KeepAliveSeconds`: a peer that never answers the server's pings is dropped as `timeout`.</summary>
+/// <summary>`Relay:KeepAliveSeconds`: a peer that never answers the server's pings is dropped as `timeout`; 0 turns pings off.</summary>
 public sealed class KeepAliveTests
 {
     [Fact]
@@ -52,5 +52,49 @@ public sealed class KeepAliveTests
         await second.AssertNothingPendingAsync();
         Assert.True(Lifecycle.IsOpen(first));
         Assert.True(Lifecycle.IsOpen(second));
+    }
+
+    /// <summary>A raw client (it answers no ping) joined to <paramref name="room"/>: the `connected` it got.</summary>
+    private static async Task<RawWebSocket> JoinRawAsync(RelayServer server, CreatedRoom room)
+    {
+        var raw = await RawWebSocket.ConnectAsync(server.WebSocketUri);
+        Assert.Equal(101, raw.StatusCode);
+        await raw.SendTextAsync(JsonSerializer.Serialize(new { type = "connect", roomId = room.Id, secret = room.Secret, name = "raw" }));
+        Assert.Contains("\"type\":\"connected\"", await raw.ReadTextAsync(), StringComparison.Ordinal);
+        return raw;
+    }
+
+    [Fact]
+    public async Task The_server_pings_every_KeepAliveSeconds_with_a_ping_frame()
+    {
+        await using var server = await RelayServer.StartAsync(("Relay:KeepAliveSeconds", "1"));
+        var room = await server.Api.CreateRoomAsync();
+        await using var raw = await JoinRawAsync(server, room);
+
+        // What the test below relies on: a raw client sees the server's pings as they come.
+        var frame = await raw.ReadFrameAsync();
+        Assert.True(frame is { Opcode: RawOpcode.Ping }, $"expected a ping frame, got {frame?.ToString() ?? "the end of the connection"}");
+    }
+
+    [Fact]
+    public async Task With_KeepAliveSeconds_0_the_server_never_pings_and_keeps_a_client_that_answers_nothing()
+    {
+        await using var server = await RelayServer.StartAsync(("Relay:KeepAliveSeconds", "0"), ("Relay:ConnectTimeoutSeconds", "3"));
+        var room = await server.Api.CreateRoomAsync();
+        await using var observer = await server.ConnectClientAsync();
+        await observer.JoinAsync(room.Id, room.Secret, "observer");
+        await using var raw = await JoinRawAsync(server, room);
+        await observer.ExpectAsync("client_joined");
+
+        // Three seconds (the server's own connect timer as the clock): three times a 1-second interval.
+        await Lifecycle.WaitOneConnectTimeoutAsync(server, TimeSpan.FromSeconds(10));
+
+        // Nothing came before the answer to its own ping: no ping frame, no close. And nobody heard it leave.
+        await raw.SendTextAsync("""{"type":"ping","ref":"still-here"}""");
+        var frame = await raw.ReadFrameAsync();
+        Assert.True(frame is { Opcode: RawOpcode.Text }, $"expected the pong as the first frame, got {frame?.ToString() ?? "the end of the connection"}");
+        Assert.Contains("\"ref\":\"still-here\"", frame!.Text, StringComparison.Ordinal);
+        await observer.AssertNothingPendingAsync();
+        Assert.Equal(2, (await server.Api.GetJsonAsync($"/v1/api/rooms/{room.Id}")).GetProperty("clientCount").GetInt32());
     }
 }

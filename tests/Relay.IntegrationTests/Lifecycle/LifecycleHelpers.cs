@@ -20,24 +20,10 @@ public static class Lifecycle
     }
 
     /// <summary>Polls `GET /v1/api/rooms/{id}` until it answers <paramref name="expected"/>, failing after <paramref name="deadline"/>.</summary>
-    public static async Task WaitForRoomStatusAsync(RelayServer server, string roomId, HttpStatusCode expected, TimeSpan deadline)
+    public static Task WaitForRoomStatusAsync(RelayServer server, string roomId, HttpStatusCode expected, TimeSpan deadline)
     {
         ArgumentNullException.ThrowIfNull(server);
-        using var cts = new CancellationTokenSource(deadline);
-        var last = (HttpStatusCode)0;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        do
-        {
-            using var response = await server.Http.GetAsync(new Uri($"/v1/api/rooms/{roomId}", UriKind.Relative), CancellationToken.None);
-            last = response.StatusCode;
-            if (last == expected)
-            {
-                return;
-            }
-        }
-        while (await WaitTickAsync(timer, cts.Token));
-
-        Assert.Fail($"room {roomId} still answered {(int)last} after {deadline.TotalSeconds} s; expected {(int)expected}");
+        return Eventually.StatusAsync(server.Http, $"/v1/api/rooms/{roomId}", expected, deadline);
     }
 
     /// <summary>GET the room: its status code.</summary>
@@ -53,17 +39,5 @@ public static class Lifecycle
     {
         ArgumentNullException.ThrowIfNull(client);
         return client.Socket.State == WebSocketState.Open;
-    }
-
-    private static async Task<bool> WaitTickAsync(PeriodicTimer timer, CancellationToken token)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
     }
 }

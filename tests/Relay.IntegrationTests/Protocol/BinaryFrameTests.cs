@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using Relay.IntegrationTests.Infrastructure;
+using static Relay.IntegrationTests.Infrastructure.Frames;
 
 namespace Relay.IntegrationTests.Protocol;
 
@@ -10,23 +10,6 @@ public sealed class BinaryFrameTests(DefaultServerFixture fixture) : IClassFixtu
 
     /// <summary>A payload of <paramref name="length"/> bytes covering every byte value, zero and 0xFF included.</summary>
     private static byte[] Payload(int length) => [.. Enumerable.Range(0, length).Select(i => (byte)(255 - (i % 256)))];
-
-    private static byte[] Broadcast(byte[] payload) => [0x00, .. payload];
-
-    private static byte[] SendTo(int clientId, byte[] payload)
-    {
-        var id = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(id, clientId);
-        return [0x01, .. id, .. payload];
-    }
-
-    /// <summary>What a recipient must get: 4-byte big-endian sender id, then the payload.</summary>
-    private static byte[] Relayed(int from, byte[] payload)
-    {
-        var id = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(id, from);
-        return [.. id, .. payload];
-    }
 
     /// <summary>The next message must be a text `error` with <paramref name="code"/> and no `ref`.</summary>
     private static async Task ExpectErrorWithoutRefAsync(TestClient client, string code)

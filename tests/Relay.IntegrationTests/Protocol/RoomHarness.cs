@@ -6,21 +6,26 @@ using Relay.IntegrationTests.Infrastructure;
 namespace Relay.IntegrationTests.Protocol;
 
 /// <summary>
-/// A room on a real server with clients seated in it. <see cref="JoinAsync"/> drains the `client_joined`
-/// every earlier member receives, so each test starts from quiet inboxes.
+/// A room on a real server, or on chosen nodes of a cluster, with clients seated in it: the one room harness of
+/// the suite. Each join waits until every earlier member has received the newcomer's `client_joined` (and
+/// consumes it), so that each test starts from quiet inboxes and from a room every node agrees on.
 /// </summary>
 public sealed class RoomHarness : IAsyncDisposable
 {
     private readonly List<TestClient> _clients = [];
     private readonly List<TestClient> _members = [];
 
-    private RoomHarness(RelayServer server, CreatedRoom room)
+    private RoomHarness(IReadOnlyList<RelayServer> nodes, CreatedRoom room)
     {
-        Server = server;
+        Nodes = nodes;
         Room = room;
     }
 
-    public RelayServer Server { get; }
+    /// <summary>The servers clients are placed on: one, or the nodes of a cluster (see <see cref="JoinAsync(int, string?, string?)"/>).</summary>
+    public IReadOnlyList<RelayServer> Nodes { get; }
+
+    /// <summary>The first (or only) server; joins that name no node go through it.</summary>
+    public RelayServer Server => Nodes[0];
 
     public CreatedRoom Room { get; }
 
@@ -28,6 +33,10 @@ public sealed class RoomHarness : IAsyncDisposable
 
     /// <summary>Every client this harness opened, in join order (kicked or departed ones included).</summary>
     public IReadOnlyList<TestClient> Clients => _clients;
+
+    public int Count => _clients.Count;
+
+    public TestClient this[int index] => _clients[index];
 
     /// <summary>Creates a room with the given rules and seats <paramref name="clients"/> plain clients in it.</summary>
     public static async Task<RoomHarness> CreateAsync(
@@ -37,8 +46,7 @@ public sealed class RoomHarness : IAsyncDisposable
         var body = maxClients is { } max
             ? JsonSerializer.Serialize(new { protocol, hostAssignment, maxClients = max })
             : JsonSerializer.Serialize(new { protocol, hostAssignment });
-        var room = await server.Api.CreateRoomAsync(body);
-        var harness = new RoomHarness(server, room);
+        var harness = new RoomHarness([server], await server.Api.CreateRoomAsync(body));
         for (var i = 0; i < clients; i++)
         {
             await harness.JoinAsync();
@@ -48,37 +56,101 @@ public sealed class RoomHarness : IAsyncDisposable
     }
 
     /// <summary>
+    /// Creates an empty room of a cluster through node <paramref name="via"/>; clients join through the node each names.
+    /// <paramref name="resumeWindowSeconds"/> null keeps the server's default (resume on).
+    /// </summary>
+    public static async Task<RoomHarness> CreateAsync(
+        IReadOnlyList<RelayServer> nodes, string protocol = "mesh", string hostAssignment = "first", int maxClients = 16, int via = 0, int? resumeWindowSeconds = null)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        var body = resumeWindowSeconds is { } window
+            ? JsonSerializer.Serialize(new { protocol, hostAssignment, maxClients, resumeWindowSeconds = window })
+            : JsonSerializer.Serialize(new { protocol, hostAssignment, maxClients });
+        var room = await nodes[via].Api.CreateRoomAsync(body);
+        return new RoomHarness(nodes, room);
+    }
+
+    /// <summary>Joins clients named <paramref name="names"/>, in order, to an existing <paramref name="room"/>.</summary>
+    public static async Task<RoomHarness> JoinAsync(RelayServer server, CreatedRoom room, params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(names);
+        var harness = new RoomHarness([server], room);
+        try
+        {
+            foreach (var name in names)
+            {
+                await harness.JoinAsync(name: name);
+            }
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+
+        return harness;
+    }
+
+    /// <summary>Opens a client without joining (through node <paramref name="node"/>, or <see cref="Server"/>); disposed with the harness.</summary>
+    public async Task<TestClient> OpenAsync(int? node = null)
+    {
+        var client = await (node is { } n ? Nodes[n] : Server).ConnectClientAsync();
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>
     /// Opens a client and joins it (with the join secret, or <paramref name="secret"/>); every member seated
     /// before it must receive its `client_joined`, which is consumed here. A `host_changed` is left in place.
     /// </summary>
-    public async Task<(TestClient Client, JsonElement Connected)> JoinWithAsync(string? secret = null, string? name = null)
+    public Task<(TestClient Client, JsonElement Connected)> JoinWithAsync(string? secret = null, string? name = null) =>
+        JoinThroughAsync(null, secret, name);
+
+    /// <summary>As <see cref="JoinWithAsync(string?, string?)"/>, through node <paramref name="node"/>.</summary>
+    public Task<(TestClient Client, JsonElement Connected)> JoinWithAsync(int node, string? secret = null, string? name = null) =>
+        JoinThroughAsync(node, secret, name);
+
+    /// <summary>Opens and joins a plain client; see <see cref="JoinWithAsync(string?, string?)"/>.</summary>
+    public async Task<TestClient> JoinAsync(string? secret = null, string? name = null) =>
+        (await JoinThroughAsync(null, secret, name)).Client;
+
+    /// <summary>Opens and joins a plain client through node <paramref name="node"/>.</summary>
+    public async Task<TestClient> JoinAsync(int node, string? secret = null, string? name = null) =>
+        (await JoinThroughAsync(node, secret, name)).Client;
+
+    /// <summary>Records <paramref name="client"/> (already joined) as a member after checking every earlier member heard of it.</summary>
+    public async Task AnnounceAsync(TestClient client)
     {
-        var earlier = _members.ToList();
-        var client = await Server.ConnectClientAsync();
-        _clients.Add(client);
-        var connected = await client.JoinAsync(Room.Id, secret ?? Room.Secret, name ?? $"client-{_clients.Count}");
-        foreach (var member in earlier)
+        ArgumentNullException.ThrowIfNull(client);
+        foreach (var member in _members)
         {
             var joined = await member.ExpectAsync("client_joined");
             Assert.Equal(client.ClientId, joined.GetProperty("clientId").GetInt32());
         }
 
         _members.Add(client);
-        return (client, connected);
     }
 
-    /// <summary>Opens and joins a plain client; see <see cref="JoinWithAsync"/>.</summary>
-    public async Task<TestClient> JoinAsync(string? secret = null, string? name = null) =>
-        (await JoinWithAsync(secret, name)).Client;
-
-    public TestClient this[int index] => _clients[index];
-
-    /// <summary>GET the room: its status code.</summary>
-    public async Task<HttpStatusCode> GetStatusAsync()
+    /// <summary>Stops expecting `client_joined` at clients that are no longer members (closed, kicked, left).</summary>
+    public void Forget(params TestClient[] departed)
     {
-        using var response = await Server.Http.GetAsync(new Uri($"/v1/api/rooms/{Id}", UriKind.Relative));
+        ArgumentNullException.ThrowIfNull(departed);
+        foreach (var client in departed)
+        {
+            _members.Remove(client);
+        }
+    }
+
+    /// <summary>GET the room (through node <paramref name="node"/>): its status code.</summary>
+    public async Task<HttpStatusCode> GetStatusAsync(int? node = null)
+    {
+        using var response = await Http(node).GetAsync(new Uri($"/v1/api/rooms/{Id}", UriKind.Relative));
         return response.StatusCode;
     }
+
+    /// <summary>GET the room (through node <paramref name="node"/>); must be 200.</summary>
+    public Task<JsonElement> GetAsync(int? node = null) => new RelayApi(Http(node)).GetJsonAsync($"/v1/api/rooms/{Id}");
 
     public async ValueTask DisposeAsync()
     {
@@ -88,6 +160,18 @@ public sealed class RoomHarness : IAsyncDisposable
         }
     }
 
+    private HttpClient Http(int? node) => (node is { } n ? Nodes[n] : Server).Http;
+
+    private async Task<(TestClient Client, JsonElement Connected)> JoinThroughAsync(int? node, string? secret, string? name)
+    {
+        var client = await OpenAsync(node);
+        var connected = await client.JoinAsync(
+            Room.Id,
+            secret ?? Room.Secret,
+            name ?? (node is { } n ? $"n{n}-c{_clients.Count}" : $"client-{_clients.Count}"));
+        await AnnounceAsync(client);
+        return (client, connected);
+    }
 }
 
 /// <summary>Assertions over the server's messages that several test classes share.</summary>
@@ -124,7 +208,7 @@ public static class Expect
         ArgumentNullException.ThrowIfNull(client);
         var received = await client.ReceiveAsync();
         Assert.True(received.IsText, $"expected a text message, got {received.Bytes.Length} binary bytes");
-        Assert.Equal("{\"type\":\"message\",\"from\":" + from + ",\"data\":" + rawData + "}", received.Text);
+        Assert.Equal("{\"type\":\"message\",\"from\":" + from + ",\"data\":" + rawData + "}", received.TextWithoutSeq);
     }
 
     /// <summary>

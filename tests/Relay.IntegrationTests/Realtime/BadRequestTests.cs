@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -75,7 +76,7 @@ public sealed class BadRequestTests(DefaultServerFixture fixture) : IClassFixtur
     public async Task Malformed_message_in_a_room_fails_with_bad_request_relays_nothing_and_the_connection_stays_usable(string message)
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         await peers[1].SendTextAsync(message);
 
@@ -94,7 +95,7 @@ public sealed class BadRequestTests(DefaultServerFixture fixture) : IClassFixtur
     public async Task Unknown_type_fails_with_unknown_type_and_the_connection_stays_usable(string message)
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         await peers[1].SendTextAsync(message);
 
@@ -120,7 +121,7 @@ public sealed class BadRequestTests(DefaultServerFixture fixture) : IClassFixtur
     public async Task Error_echoes_a_string_ref()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice");
 
         await peers[0].SendTextAsync("""{"type":"send","to":[],"data":1,"ref":"req-7"}""");
 
@@ -190,7 +191,7 @@ public sealed class BadRequestTests(DefaultServerFixture fixture) : IClassFixtur
     public async Task A_send_to_64_clients_passes_validation()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
         var to = string.Join(',', Enumerable.Repeat(peers[1].ClientId, 64));
 
         await peers[0].SendTextAsync($$"""{"type":"send","to":[{{to}}],"data":"64"}""");

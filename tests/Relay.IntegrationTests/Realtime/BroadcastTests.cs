@@ -1,4 +1,5 @@
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -10,7 +11,7 @@ public sealed class BroadcastTests(DefaultServerFixture fixture) : IClassFixture
     public async Task Broadcast_reaches_every_other_client_but_not_the_sender()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob", "carol");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob", "carol");
 
         await peers[1].SendTextAsync("""{"type":"broadcast","data":"hi all"}""");
 
@@ -29,8 +30,8 @@ public sealed class BroadcastTests(DefaultServerFixture fixture) : IClassFixture
     {
         var room = await Server.Api.CreateRoomAsync();
         var elsewhere = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
-        await using var outsider = await Peers.JoinAsync(Server, elsewhere, "eve");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
+        await using var outsider = await RoomHarness.JoinAsync(Server, elsewhere, "eve");
         await using var unconnected = await Server.ConnectClientAsync();
 
         await peers[0].SendTextAsync("""{"type":"broadcast","data":1}""");
@@ -44,7 +45,7 @@ public sealed class BroadcastTests(DefaultServerFixture fixture) : IClassFixture
     public async Task Broadcast_to_a_room_of_one_is_accepted_silently()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice");
 
         await peers[0].SendTextAsync("""{"type":"broadcast","data":"alone"}""");
 
@@ -77,7 +78,7 @@ public sealed class BroadcastTests(DefaultServerFixture fixture) : IClassFixture
     public async Task Broadcast_relays_data_byte_for_byte(string data)
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         await peers[0].SendTextAsync($$"""{"type":"broadcast","data":{{data}}}""");
 
@@ -91,7 +92,7 @@ public sealed class BroadcastTests(DefaultServerFixture fixture) : IClassFixture
     public async Task Broadcast_relays_data_that_comes_before_the_type()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         await peers[0].SendTextAsync("""{ "data" : { "k" : [ 1.50 ] } , "ref": "x", "type" : "broadcast" }""");
 
@@ -104,7 +105,7 @@ public sealed class BroadcastTests(DefaultServerFixture fixture) : IClassFixture
     public async Task Broadcasts_from_one_client_arrive_in_order()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         for (var i = 0; i < 50; i++)
         {

@@ -1,4 +1,5 @@
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -93,7 +94,7 @@ public sealed class ConnectErrorTests(DefaultServerFixture fixture) : IClassFixt
     public async Task Locking_a_room_keeps_the_clients_already_in_it()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
         using (var locked = await Server.Api.PatchJsonAsync($"/v1/api/rooms/{room.Id}", """{"locked":true}"""))
         {
             Assert.True(locked.IsSuccessStatusCode);
@@ -110,7 +111,7 @@ public sealed class ConnectErrorTests(DefaultServerFixture fixture) : IClassFixt
     {
         var room = await Server.Api.CreateRoomAsync();
         var other = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         await peers[1].SendJsonAsync(new { type = "connect", roomId = other.Id, secret = other.Secret, @ref = "again" });
 

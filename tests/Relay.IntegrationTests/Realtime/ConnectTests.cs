@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -136,7 +137,7 @@ public sealed class ConnectTests(DefaultServerFixture fixture) : IClassFixture<D
     {
         var room = await Server.Api.CreateRoomAsync();
 
-        await using var peers = await Peers.JoinAsync(Server, room, "a", "b", "c");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "a", "b", "c");
 
         Assert.Equal([1, 2, 3], new[] { peers[0].ClientId, peers[1].ClientId, peers[2].ClientId });
     }
@@ -146,9 +147,9 @@ public sealed class ConnectTests(DefaultServerFixture fixture) : IClassFixture<D
     {
         var first = await Server.Api.CreateRoomAsync();
         var second = await Server.Api.CreateRoomAsync();
-        await using var inFirst = await Peers.JoinAsync(Server, first, "a", "b");
+        await using var inFirst = await RoomHarness.JoinAsync(Server, first, "a", "b");
 
-        await using var inSecond = await Peers.JoinAsync(Server, second, "c");
+        await using var inSecond = await RoomHarness.JoinAsync(Server, second, "c");
 
         Assert.Equal(1, inSecond[0].ClientId);
     }
@@ -157,7 +158,7 @@ public sealed class ConnectTests(DefaultServerFixture fixture) : IClassFixture<D
     public async Task Client_ids_are_not_reused_after_a_leave()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "a", "b");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "a", "b");
         await peers[1].SendJsonAsync(new { type = "leave" });
         await peers[1].ExpectAsync("left");
         await peers[0].ExpectAsync("client_left");
@@ -174,7 +175,7 @@ public sealed class ConnectTests(DefaultServerFixture fixture) : IClassFixture<D
     public async Task Client_ids_are_not_reused_after_a_disconnect()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "a", "b");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "a", "b");
         peers[1].Abort();
         await peers[0].ExpectAsync("client_left");
 

@@ -1,4 +1,5 @@
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -10,7 +11,7 @@ public sealed class DisconnectTests(DefaultServerFixture fixture) : IClassFixtur
     public async Task An_aborted_connection_is_announced_as_client_left_disconnected()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob", "carol");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob", "carol");
 
         peers[1].Abort();
 
@@ -26,7 +27,7 @@ public sealed class DisconnectTests(DefaultServerFixture fixture) : IClassFixtur
     public async Task A_normal_close_is_announced_as_client_left_disconnected()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         await peers[1].CloseAsync();
 
@@ -39,7 +40,7 @@ public sealed class DisconnectTests(DefaultServerFixture fixture) : IClassFixtur
     public async Task A_normal_close_is_answered_with_a_normal_close()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice");
 
         await peers[0].CloseAsync();
 
@@ -51,7 +52,7 @@ public sealed class DisconnectTests(DefaultServerFixture fixture) : IClassFixtur
     public async Task A_disconnected_client_is_removed_from_the_room()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         peers[1].Abort();
         await peers[0].ExpectAsync("client_left");

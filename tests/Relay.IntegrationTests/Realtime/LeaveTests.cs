@@ -1,4 +1,5 @@
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -10,7 +11,7 @@ public sealed class LeaveTests(DefaultServerFixture fixture) : IClassFixture<Def
     public async Task Leave_answers_left_with_the_ref_and_others_get_client_left_left()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob", "carol");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob", "carol");
 
         await peers[1].SendJsonAsync(new { type = "leave", @ref = "bye" });
 
@@ -28,7 +29,7 @@ public sealed class LeaveTests(DefaultServerFixture fixture) : IClassFixture<Def
     public async Task Leave_echoes_an_integer_ref()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice");
 
         await peers[0].SendTextAsync("""{"type":"leave","ref":7}""");
 
@@ -39,7 +40,7 @@ public sealed class LeaveTests(DefaultServerFixture fixture) : IClassFixture<Def
     public async Task After_leave_the_same_connection_can_connect_again_with_a_new_id()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
         var oldId = peers[1].ClientId;
         await peers[1].SendJsonAsync(new { type = "leave" });
         await peers[1].ExpectAsync("left");
@@ -58,7 +59,7 @@ public sealed class LeaveTests(DefaultServerFixture fixture) : IClassFixture<Def
     {
         var room = await Server.Api.CreateRoomAsync();
         var other = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice");
         await peers[0].SendJsonAsync(new { type = "leave" });
         await peers[0].ExpectAsync("left");
 
@@ -71,7 +72,7 @@ public sealed class LeaveTests(DefaultServerFixture fixture) : IClassFixture<Def
     public async Task After_leave_room_messages_no_longer_arrive_and_broadcast_is_not_connected()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
         await peers[1].SendJsonAsync(new { type = "leave" });
         await peers[1].ExpectAsync("left");
         await peers[0].ExpectAsync("client_left");
@@ -89,7 +90,7 @@ public sealed class LeaveTests(DefaultServerFixture fixture) : IClassFixture<Def
     public async Task Leave_twice_fails_the_second_time_with_not_connected()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice");
         await peers[0].SendJsonAsync(new { type = "leave" });
         await peers[0].ExpectAsync("left");
 
@@ -103,7 +104,7 @@ public sealed class LeaveTests(DefaultServerFixture fixture) : IClassFixture<Def
     public async Task Leave_is_reflected_in_the_rest_room_read()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         await peers[1].SendJsonAsync(new { type = "leave" });
         await peers[1].ExpectAsync("left");

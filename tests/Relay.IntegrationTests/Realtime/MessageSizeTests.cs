@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -27,7 +28,7 @@ public sealed class MessageSizeTests
     {
         await using var server = await RelayServer.StartAsync(("Relay:MaxMessageBytes", "2048"));
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "alice", "bob");
 
         await peers[0].SendTextAsync(BroadcastOfSize(3000));
 
@@ -40,7 +41,7 @@ public sealed class MessageSizeTests
     {
         await using var server = await RelayServer.StartAsync(("Relay:MaxMessageBytes", "2048"));
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "host", "sender");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "host", "sender");
 
         await peers[1].SendTextAsync(BroadcastOfSize(3000));
 
@@ -54,7 +55,7 @@ public sealed class MessageSizeTests
     {
         await using var server = await RelayServer.StartAsync(("Relay:MaxMessageBytes", "2048"));
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "alice");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "alice");
 
         await peers[0].SendTextAsync(BroadcastOfSize(Limit + 1));
 
@@ -67,7 +68,7 @@ public sealed class MessageSizeTests
     {
         await using var server = await RelayServer.StartAsync(("Relay:MaxMessageBytes", "2048"));
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "alice", "bob");
         var message = BroadcastOfSize(Limit);
 
         await peers[0].SendTextAsync(message);
@@ -94,7 +95,7 @@ public sealed class MessageSizeTests
     {
         await using var server = await RelayServer.StartAsync();
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "alice", "bob");
 
         await peers[0].SendTextAsync(BroadcastOfSize(65536));
         await peers[1].ExpectAsync("message");

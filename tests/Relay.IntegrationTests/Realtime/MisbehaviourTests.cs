@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -12,7 +13,7 @@ public sealed class MisbehaviourTests
     {
         await using var server = await RelayServer.StartAsync();
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "mallory", "bob", "carol");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "mallory", "bob", "carol");
         var mallory = peers[0];
 
         foreach (var junk in new[] { "not json", "{", "[]", """{"type":7}""", """{"type":"explode"}""", """{"type":"send","to":"all","data":1}""" })
@@ -38,7 +39,7 @@ public sealed class MisbehaviourTests
     {
         await using var server = await RelayServer.StartAsync(("Relay:MaxMessageBytes", "2048"));
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "bob", "carol", "mallory");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "bob", "carol", "mallory");
         var mallory = peers[2];
 
         await mallory.SendTextAsync(MessageSizeTests.BroadcastOfSize(10_000));
@@ -60,7 +61,7 @@ public sealed class MisbehaviourTests
     {
         await using var server = await RelayServer.StartAsync();
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "bob", "carol", "mallory");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "bob", "carol", "mallory");
         var mallory = peers[2];
 
         await mallory.Socket.SendAsync(
@@ -82,7 +83,7 @@ public sealed class MisbehaviourTests
     {
         await using var server = await RelayServer.StartAsync();
         var room = await server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(server, room, "alice", "bob");
 
         for (var i = 0; i < 10; i++)
         {

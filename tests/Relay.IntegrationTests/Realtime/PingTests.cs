@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -21,7 +22,7 @@ public sealed class PingTests(DefaultServerFixture fixture) : IClassFixture<Defa
     public async Task Ping_in_a_room_answers_pong_with_an_integer_ref()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
 
         await peers[0].SendTextAsync("""{"type":"ping","ref":42}""");
 

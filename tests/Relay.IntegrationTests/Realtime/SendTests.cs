@@ -1,4 +1,5 @@
 using Relay.IntegrationTests.Infrastructure;
+using Relay.IntegrationTests.Protocol;
 
 namespace Relay.IntegrationTests.Realtime;
 
@@ -10,7 +11,7 @@ public sealed class SendTests(DefaultServerFixture fixture) : IClassFixture<Defa
     public async Task Send_reaches_the_listed_clients_only()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob", "carol", "dave");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob", "carol", "dave");
 
         await peers[0].SendTextAsync($$$"""{"type":"send","to":[{{{peers[1].ClientId}}},{{{peers[2].ClientId}}}],"data":{ "secret" : "plan" }}""");
 
@@ -29,7 +30,7 @@ public sealed class SendTests(DefaultServerFixture fixture) : IClassFixture<Defa
     public async Task Send_to_a_client_listed_twice_is_delivered_once()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
         var bob = peers[1].ClientId;
 
         await peers[0].SendTextAsync($$"""{"type":"send","to":[{{bob}},{{bob}},{{bob}}],"data":"once"}""");
@@ -42,7 +43,7 @@ public sealed class SendTests(DefaultServerFixture fixture) : IClassFixture<Defa
     public async Task Send_to_an_unknown_client_fails_with_unknown_client_and_reaches_nobody()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob", "carol");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob", "carol");
 
         await peers[0].SendTextAsync($$"""{"type":"send","to":[{{peers[1].ClientId}},99],"data":"lost","ref":"s-1"}""");
 
@@ -56,7 +57,7 @@ public sealed class SendTests(DefaultServerFixture fixture) : IClassFixture<Defa
     public async Task Send_to_a_client_that_left_fails_with_unknown_client()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
         var bob = peers[1].ClientId;
         await peers[1].SendJsonAsync(new { type = "leave" });
         await peers[1].ExpectAsync("left");
@@ -73,8 +74,8 @@ public sealed class SendTests(DefaultServerFixture fixture) : IClassFixture<Defa
     {
         var room = await Server.Api.CreateRoomAsync();
         var other = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice");
-        await using var elsewhere = await Peers.JoinAsync(Server, other, "x", "y");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice");
+        await using var elsewhere = await RoomHarness.JoinAsync(Server, other, "x", "y");
 
         await peers[0].SendTextAsync("""{"type":"send","to":[2],"data":"nope"}""");
 
@@ -86,7 +87,7 @@ public sealed class SendTests(DefaultServerFixture fixture) : IClassFixture<Defa
     public async Task Send_keeps_the_connection_usable_after_an_error()
     {
         var room = await Server.Api.CreateRoomAsync();
-        await using var peers = await Peers.JoinAsync(Server, room, "alice", "bob");
+        await using var peers = await RoomHarness.JoinAsync(Server, room, "alice", "bob");
         await peers[0].SendTextAsync("""{"type":"send","to":[42],"data":1}""");
         await peers[0].ExpectErrorAsync("unknown_client");
 

@@ -86,6 +86,11 @@ public sealed class ListRoomsTests(DefaultServerFixture fixture) : IClassFixture
     [Theory]
     [InlineData("limit=abc", "limit")]
     [InlineData("offset=x", "offset")]
+    [InlineData("limit=4.0", "limit")]
+    [InlineData("limit=1e2", "limit")]
+    [InlineData("limit=99999999999", "limit")]
+    [InlineData("offset=true", "offset")]
+    [InlineData("limit=5&limit=6", "limit")]
     public async Task List_with_a_non_numeric_parameter_answers_400_naming_it(string query, string field)
     {
         await Problems.AssertValidationErrorAsync(Server.Http.GetAsync($"/v1/api/rooms?{query}"), field);

@@ -102,18 +102,10 @@ public sealed class SummaryTests
     /// The summary once it counts <paramref name="expectedMessages"/> relays. A single node counts at once; in a
     /// cluster the other nodes' counts arrive with their heartbeats, so it is polled (bounded) there.
     /// </summary>
-    private static async Task<System.Text.Json.JsonElement> RelayedSummaryAsync(RelayServer server, long expectedMessages)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var summary = await server.Api.GetJsonAsync("/v1/api/summary");
-            if (!RelayServer.ClusterTopology || summary.GetProperty("messagesRelayed").GetInt64() >= expectedMessages || DateTime.UtcNow > deadline)
-            {
-                return summary;
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static Task<System.Text.Json.JsonElement> RelayedSummaryAsync(RelayServer server, long expectedMessages) =>
+        Eventually.ValueAsync(
+            () => server.Api.GetJsonAsync("/v1/api/summary"),
+            summary => !RelayServer.ClusterTopology || summary.GetProperty("messagesRelayed").GetInt64() >= expectedMessages,
+            TimeSpan.FromSeconds(10),
+            $"the summary counting {expectedMessages} relayed messages");
 }

@@ -1,6 +1,6 @@
 using System.Text;
 using Relay.Application.Realtime.Frames;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 
 namespace Relay.UnitTests.Frames;
 
@@ -73,5 +73,43 @@ public sealed class RelayFramesTests
         frame.Release();
 
         Assert.Throws<ObjectDisposedException>(() => frame.Memory);
+    }
+
+    [Fact]
+    public void Message_in_a_sequenced_room_carries_seq_before_the_data()
+    {
+        var frame = RelayFrames.Message(3, "{\"a\":1}"u8, seq: 9_000_000_000);
+
+        Assert.Equal("""{"type":"message","from":3,"seq":9000000000,"data":{"a":1}}""", TextOf(frame));
+    }
+
+    [Fact]
+    public void SequencedBinary_is_the_sender_id_then_an_8_byte_big_endian_seq_then_the_payload()
+    {
+        var frame = RelayFrames.SequencedBinary(0x01020304, 0x0A0B0C0D0E0F1011, [0xAA, 0xBB]);
+
+        Assert.Equal(FrameKind.Binary, frame.Kind);
+        Assert.Equal([0x01, 0x02, 0x03, 0x04, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11, 0xAA, 0xBB], frame.Memory.ToArray());
+        frame.Release();
+    }
+
+    [Fact]
+    public void ForResumable_differs_only_for_a_binary_relay_of_a_sequenced_room()
+    {
+        Assert.Null(RelayFrames.ForResumable(FrameKind.Text, 3, "1"u8, 5));
+        Assert.Null(RelayFrames.ForResumable(FrameKind.Binary, 3, "1"u8, 0, sequencedRoom: false));
+
+        // Unnumbered (delivered on one node during a store outage): still the resume layout, with seq 0.
+        var unnumbered = RelayFrames.ForResumable(FrameKind.Binary, 3, [7], 0)!;
+        Assert.Equal([0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 7], unnumbered.Memory.ToArray());
+        unnumbered.Release();
+
+        var resumable = RelayFrames.ForResumable(FrameKind.Binary, 3, [7], 5)!;
+        var plain = RelayFrames.For(FrameKind.Binary, 3, [7], 5);
+
+        Assert.Equal([0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 5, 7], resumable.Memory.ToArray());
+        Assert.Equal([0, 0, 0, 3, 7], plain.Memory.ToArray());
+        resumable.Release();
+        plain.Release();
     }
 }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Relay.Application.Realtime.Frames;
 using Relay.Application.Realtime.Parsing;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Frames;
@@ -29,7 +29,7 @@ public sealed class ServerFramesTests
         var host = Rooms.Join(room, "ann");
         var self = Rooms.Join(room);
 
-        var json = Json(ServerFrames.Connected(room, self.Session, Ref("\"c-1\"")));
+        var json = Json(ServerFrames.Connected(room, self, Ref("\"c-1\"")));
 
         Assert.Equal("connected", json.GetProperty("type").GetString());
         Assert.Equal("lobby", json.GetProperty("roomId").GetString());
@@ -58,7 +58,7 @@ public sealed class ServerFramesTests
         var room = Rooms.Create(metadata: Metadata);
         var self = Rooms.Join(room);
 
-        var frame = ServerFrames.Connected(room, self.Session, MessageRef.None);
+        var frame = ServerFrames.Connected(room, self, MessageRef.None);
         var text = Encoding.UTF8.GetString(frame.Memory.Span);
         frame.Release();
 
@@ -71,7 +71,7 @@ public sealed class ServerFramesTests
         var room = Rooms.Create();
         var self = Rooms.Join(room, "solo");
 
-        var json = Json(ServerFrames.Connected(room, self.Session, Ref("17")));
+        var json = Json(ServerFrames.Connected(room, self, Ref("17")));
 
         Assert.True(json.GetProperty("isHost").GetBoolean());
         Assert.Equal(1, json.GetProperty("hostId").GetInt32());
@@ -87,7 +87,7 @@ public sealed class ServerFramesTests
         var room = Rooms.Create(hostAssignment: HostAssignment.Secret);
         var self = Rooms.Join(room);
 
-        var json = Json(ServerFrames.Connected(room, self.Session, MessageRef.None));
+        var json = Json(ServerFrames.Connected(room, self, MessageRef.None));
 
         Assert.Equal(JsonValueKind.Null, json.GetProperty("hostId").ValueKind);
         Assert.False(json.GetProperty("isHost").GetBoolean());
@@ -199,5 +199,94 @@ public sealed class ServerFramesTests
         });
 
         Assert.All(results, Assert.True);
+    }
+
+    [Fact]
+    public void Connected_of_a_resumable_joiner_carries_its_token_and_the_latest_seq()
+    {
+        var room = Rooms.Create(resumeWindowSeconds: 30);
+        var self = Rooms.Join(room, "ann", resumable: true);
+
+        var json = Json(ServerFrames.Connected(room, self, MessageRef.None, "tok-1", 2));
+        var plain = Json(ServerFrames.Connected(room, self, MessageRef.None));
+
+        Assert.Equal("tok-1", json.GetProperty("resumeToken").GetString());
+        Assert.Equal(2, json.GetProperty("seq").GetInt64());
+        Assert.False(plain.TryGetProperty("resumeToken", out _));
+        Assert.False(plain.TryGetProperty("seq", out _));
+    }
+
+    [Fact]
+    public void Connected_lists_a_joiner_not_yet_visible_last()
+    {
+        var room = Rooms.Create();
+        Rooms.Join(room, "ann");
+        var decision = room.DecideJoin(Rooms.Attempt("bob"));
+        System.Text.Json.JsonElement? seen = null;
+
+        room.ApplyJoin(decision.Event!, room.Seq + 1, new TestConnection(), null, s => seen = Json(ServerFrames.Connected(room, s, MessageRef.None)));
+
+        var clients = seen!.Value.GetProperty("clients").EnumerateArray().ToArray();
+        Assert.Equal([1, 2], clients.Select(c => c.GetProperty("clientId").GetInt32()));
+        Assert.Equal("bob", clients[1].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void Connected_marks_away_members_and_user_ids()
+    {
+        var room = Rooms.Create(resumeWindowSeconds: 30);
+        var decision = room.DecideJoin(Rooms.Attempt("ann", resumable: true) with { UserId = "user-7" });
+        var away = Rooms.Apply(room, decision.Event!, new TestConnection());
+        room.ApplyAway(room.DecideAway(away.ClientId, ManualTimeProvider.Epoch).Event!, room.Seq + 1);
+        var self = Rooms.Join(room);
+
+        var clients = Json(ServerFrames.Connected(room, self, MessageRef.None)).GetProperty("clients").EnumerateArray().ToArray();
+
+        Assert.True(clients[0].GetProperty("away").GetBoolean());
+        Assert.Equal("user-7", clients[0].GetProperty("userId").GetString());
+        Assert.False(clients[1].TryGetProperty("away", out _));
+        Assert.False(clients[1].TryGetProperty("userId", out _));
+    }
+
+    [Fact]
+    public void Room_events_carry_seq_only_when_it_is_above_zero()
+    {
+        var joined = Json(ServerFrames.ClientJoined(4, "bob", "u-1", 12));
+        var left = Json(ServerFrames.ClientLeft(4, "left", 13));
+        var away = Json(ServerFrames.ClientAway(4, 14));
+        var back = Json(ServerFrames.ClientBack(4, 15));
+        var host = Json(ServerFrames.HostChanged(null, 16));
+        var unsequenced = Json(ServerFrames.ClientAway(4, 0));
+
+        Assert.Equal("u-1", joined.GetProperty("userId").GetString());
+        Assert.Equal([12L, 13, 14, 15, 16], new[] { joined, left, away, back, host }.Select(j => j.GetProperty("seq").GetInt64()));
+        Assert.Equal("client_away", away.GetProperty("type").GetString());
+        Assert.Equal("client_back", back.GetProperty("type").GetString());
+        Assert.Equal(4, back.GetProperty("clientId").GetInt32());
+        Assert.False(unsequenced.TryGetProperty("seq", out _));
+    }
+
+    [Fact]
+    public void Resumed_describes_the_room_as_found_with_a_new_token_and_the_missed_count()
+    {
+        var view = new ResumeView("lobby", 2, 1, "mesh", RoomMetadata.FromJson("""{"m" : 1}"""),
+            [new MemberView(1, "ann", null, false), new MemberView(2, null, "u-2", true)], 40);
+
+        var json = Json(ServerFrames.Resumed(view, Ref("\"r\""), "tok-2", 3));
+
+        Assert.Equal("resumed", json.GetProperty("type").GetString());
+        Assert.Equal("lobby", json.GetProperty("roomId").GetString());
+        Assert.Equal(2, json.GetProperty("clientId").GetInt32());
+        Assert.Equal(1, json.GetProperty("hostId").GetInt32());
+        Assert.False(json.GetProperty("isHost").GetBoolean());
+        Assert.Equal("""{"m" : 1}""", json.GetProperty("metadata").GetRawText());
+        Assert.Equal("tok-2", json.GetProperty("resumeToken").GetString());
+        Assert.Equal(40, json.GetProperty("seq").GetInt64());
+        Assert.Equal(3, json.GetProperty("missed").GetInt32());
+        Assert.Equal("r", json.GetProperty("ref").GetString());
+        var clients = json.GetProperty("clients").EnumerateArray().ToArray();
+        Assert.True(clients[0].GetProperty("isHost").GetBoolean());
+        Assert.True(clients[1].GetProperty("away").GetBoolean());
+        Assert.Equal("u-2", clients[1].GetProperty("userId").GetString());
     }
 }

@@ -3,7 +3,7 @@ using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Broadcast;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Handlers;
@@ -13,10 +13,10 @@ public sealed class BroadcastHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly BroadcastHandler _handler;
 
-    public BroadcastHandlerTests() => _handler = new BroadcastHandler(_ctx.Manager, _ctx.Stats);
+    public BroadcastHandlerTests() => _handler = new BroadcastHandler(_ctx.Relays);
 
     private ValueTask<RealtimeResult> Broadcast(TestClient from, string data) =>
-        _handler.Handle(new BroadcastCommand(from.Session, Encoding.UTF8.GetBytes(data), FrameKind.Text), CancellationToken.None);
+        _handler.Handle(new BroadcastCommand(from.Client, Encoding.UTF8.GetBytes(data), FrameKind.Text), CancellationToken.None);
 
     [Fact]
     public async Task Mesh_broadcast_reaches_every_other_client_byte_for_byte()
@@ -85,7 +85,7 @@ public sealed class BroadcastHandlerTests
         var room = _ctx.CreateRoom().Room;
         var (a, b, _) = Three(room);
 
-        var result = await _handler.Handle(new BroadcastCommand(a.Session, new byte[] { 9, 8 }, FrameKind.Binary), CancellationToken.None);
+        var result = await _handler.Handle(new BroadcastCommand(a.Client, new byte[] { 9, 8 }, FrameKind.Binary), CancellationToken.None);
 
         Assert.False(result.IsError);
         var frame = Assert.Single(b.Frames);
@@ -98,7 +98,7 @@ public sealed class BroadcastHandlerTests
     {
         var room = _ctx.CreateRoom().Room;
         var (a, _, _) = Three(room);
-        var stranger = new TestClient();
+        var stranger = _ctx.NewClient();
 
         var result = await Broadcast(stranger, "1");
 
@@ -120,6 +120,39 @@ public sealed class BroadcastHandlerTests
         Assert.Equal(1, _ctx.Stats.Deliveries);
         var frame = Assert.Single(b.Frames).Frame;
         Assert.Throws<ObjectDisposedException>(() => frame.Memory);
+    }
+
+    [Fact]
+    public async Task Host_protocol_broadcast_follows_a_host_transfer()
+    {
+        var room = _ctx.CreateRoom(Rooms.Host).Room;
+        var (first, a, b) = Three(room);
+        Assert.Equal(Relay.Application.Rooms.Membership.MemberChange.Done, await _ctx.Membership.TransferHostAsync(first.Session!, a.ClientId, CancellationToken.None));
+        Array.ForEach([first, a, b], c => c.Clear());
+
+        await Broadcast(a, "1");
+        await Broadcast(first, "2");
+
+        Assert.Equal("""{"type":"message","from":2,"data":1}""", Assert.Single(first.Frames).Text);
+        Assert.Equal("""{"type":"message","from":2,"data":1}""", Assert.Single(b.Frames).Text);
+        Assert.Equal("""{"type":"message","from":1,"data":2}""", Assert.Single(a.Frames).Text);
+    }
+
+    [Fact]
+    public async Task A_broadcast_in_a_sequenced_room_is_numbered_and_kept_for_clients_coming_back()
+    {
+        var room = _ctx.CreateRoom(resumeWindowSeconds: 30).Room;
+        var clients = _ctx.Seat(room, 3, resume: true);
+        var (a, b) = (clients[0], clients[1]);
+        var seq = room.Seq;
+        var kept = room.History!.Count;
+
+        await Broadcast(a, "7");
+
+        Assert.Equal(seq + 1, room.Seq);
+        Assert.Equal($$"""{"type":"message","from":1,"seq":{{seq + 1}},"data":7}""", Assert.Single(b.Frames).Text);
+        Assert.Equal(kept + 1, room.History.Count);
+        Assert.Empty(a.Frames);
     }
 
     private (TestClient, TestClient, TestClient) Three(Room room)

@@ -1,9 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using NSubstitute;
-using Relay.Application.Abstractions;
+using System.Text.Json;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
-using Relay.Application.Realtime;
 using Relay.Application.Realtime.Connect;
 using Relay.Application.Realtime.Parsing;
 using Relay.Domain.Rooms;
@@ -11,94 +8,69 @@ using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Handlers;
 
+/// <summary>`connect` through the real membership path over the in-memory backplane.</summary>
 public sealed class ConnectHandlerTests
 {
-    private readonly ManualTimeProvider _time = new();
-    private readonly IRoomManager _rooms = Substitute.For<IRoomManager>();
+    private readonly RealtimeContext _ctx = new();
     private readonly ConnectHandler _handler;
 
-    private readonly Dictionary<string, Room> _registered = [];
+    public ConnectHandlerTests() => _handler = new ConnectHandler(_ctx.Membership);
 
-    /// <summary>
-    /// The manager is faked around the real join logic: it finds registered rooms, matches the secret and lets
-    /// <see cref="RoomCoordinator.Join"/> seat the client, as <c>InMemoryRoomManager</c> does.
-    /// </summary>
-    public ConnectHandlerTests()
-    {
-        var coordinator = new RoomCoordinator(_time, NullLogger.Instance, _ => true);
-        _rooms.JoinAsync(Arg.Any<JoinRequest>(), Arg.Any<CancellationToken>()).Returns(call =>
-        {
-            var request = call.Arg<JoinRequest>();
-            if (!_registered.TryGetValue(request.RoomId, out var room))
-            {
-                return ValueTask.FromResult(JoinOutcome.RoomNotFound);
-            }
-
-            var match = room.MatchSecret(request.SecretDigest);
-            return ValueTask.FromResult(match == SecretMatch.None ? JoinOutcome.InvalidSecret : coordinator.Join(room, request, match == SecretMatch.Host));
-        });
-        _handler = new ConnectHandler(_rooms);
-    }
-
-    private Room Register(Room room)
-    {
-        _registered[room.Id] = room;
-        return room;
-    }
-
-    private ValueTask<RealtimeResult> Connect(TestClient client, string roomId, string secret = Rooms.Secret, string? name = null, string? rawRef = null) =>
+    private ValueTask<RealtimeResult> Connect(TestClient client, string roomId, string secret = Rooms.Secret, string? name = null, string? rawRef = null, bool resume = false) =>
         _handler.Handle(
-            new ConnectCommand(client.Session, roomId, secret, name, rawRef is null ? MessageRef.None : new MessageRef(System.Text.Encoding.UTF8.GetBytes(rawRef))),
+            new ConnectCommand(client.Client, roomId, secret, name, resume, rawRef is null ? MessageRef.None : new MessageRef(System.Text.Encoding.UTF8.GetBytes(rawRef))),
             CancellationToken.None);
 
     [Fact]
     public async Task Unknown_room_is_room_not_found()
     {
-        var client = new TestClient();
+        var client = _ctx.NewClient();
 
         var result = await Connect(client, "nope");
 
         Assert.Equal(ErrorCodes.RoomNotFound, result.ErrorCode);
-        Assert.Null(client.Session.Room);
+        Assert.Null(client.Session);
         Assert.Empty(client.Frames);
     }
 
     [Fact]
     public async Task Wrong_secret_is_invalid_secret()
     {
-        var room = Register(Rooms.Create());
-        var member = Rooms.Join(room);
-        var client = new TestClient();
+        var room = _ctx.CreateRoom().Room;
+        var member = _ctx.Joined(room);
+        var client = _ctx.NewClient();
 
         var result = await Connect(client, room.Id, "not-the-secret");
 
         Assert.Equal(ErrorCodes.InvalidSecret, result.ErrorCode);
-        Assert.Null(client.Session.Room);
+        Assert.Null(client.Session);
         Assert.Equal(1, room.ClientCount);
         Assert.Empty(member.Frames);
+        Assert.Empty(client.Frames);
     }
 
     [Fact]
     public async Task Full_room_is_room_full()
     {
-        var room = Register(Rooms.Create(maxClients: 1));
-        var member = Rooms.Join(room);
-        var client = new TestClient();
+        var room = _ctx.CreateRoom(maxClients: 1).Room;
+        var member = _ctx.Joined(room);
+        var client = _ctx.NewClient();
 
         var result = await Connect(client, room.Id);
 
         Assert.Equal(ErrorCodes.RoomFull, result.ErrorCode);
-        Assert.Null(client.Session.Room);
+        Assert.Null(client.Session);
         Assert.Empty(member.Frames);
+        Assert.Empty(client.Frames);
     }
 
     [Fact]
     public async Task Host_secret_does_not_bypass_a_full_room()
     {
-        var room = Register(Rooms.Create(maxClients: 1));
-        Rooms.Join(room);
+        var room = _ctx.CreateRoom(maxClients: 1).Room;
+        _ctx.Joined(room);
 
-        var result = await Connect(new TestClient(), room.Id, Rooms.HostSecret);
+        var result = await Connect(_ctx.NewClient(), room.Id, Rooms.HostSecret);
 
         Assert.Equal(ErrorCodes.RoomFull, result.ErrorCode);
         Assert.Equal(1, room.HostId);
@@ -107,23 +79,26 @@ public sealed class ConnectHandlerTests
     [Fact]
     public async Task Locked_room_is_room_locked()
     {
-        var room = Register(Rooms.Create());
-        room.Update(null, true, null);
-        var client = new TestClient();
+        var room = _ctx.CreateRoom().Room;
+        var (change, _) = await _ctx.Manager.UpdateAsync(room.Id, null, true, null, null, CancellationToken.None);
+        Assert.Equal(Relay.Application.Rooms.Membership.MemberChange.Done, change);
+        var client = _ctx.NewClient();
 
         var result = await Connect(client, room.Id);
 
         Assert.Equal(ErrorCodes.RoomLocked, result.ErrorCode);
-        Assert.Null(client.Session.Room);
+        Assert.Null(client.Session);
     }
 
     [Fact]
-    public async Task A_closed_room_still_found_is_room_not_found()
+    public async Task A_closed_room_still_registered_is_room_not_found()
     {
-        var room = Register(Rooms.Create());
-        room.Close();
+        var room = _ctx.CreateRoom().Room;
 
-        var result = await Connect(new TestClient(), room.Id);
+        // Closed without going through the backplane, so it is still registered there.
+        room.ApplyClose(room.Seq + 1);
+
+        var result = await Connect(_ctx.NewClient(), room.Id);
 
         Assert.Equal(ErrorCodes.RoomNotFound, result.ErrorCode);
     }
@@ -131,13 +106,14 @@ public sealed class ConnectHandlerTests
     [Fact]
     public async Task Connect_while_in_a_room_is_already_connected()
     {
-        var room = Register(Rooms.Create());
-        var other = Register(Rooms.Create(id: "room-2"));
-        var client = Rooms.Join(room);
+        var room = _ctx.CreateRoom().Room;
+        var other = _ctx.CreateRoom(id: "room-2").Room;
+        var client = _ctx.Joined(room);
 
         Assert.Equal(ErrorCodes.AlreadyConnected, (await Connect(client, room.Id)).ErrorCode);
         Assert.Equal(ErrorCodes.AlreadyConnected, (await Connect(client, other.Id)).ErrorCode);
-        Assert.Same(room, client.Session.Room);
+        Assert.Same(room, client.Session!.Room);
+        Assert.Equal(1, room.ClientCount);
         Assert.Equal(0, other.ClientCount);
         Assert.Empty(client.Frames);
     }
@@ -145,8 +121,8 @@ public sealed class ConnectHandlerTests
     [Fact]
     public async Task First_joiner_gets_connected_as_host()
     {
-        var room = Register(Rooms.Create());
-        var client = new TestClient();
+        var room = _ctx.CreateRoom().Room;
+        var client = _ctx.NewClient();
 
         var result = await Connect(client, room.Id, name: "ann", rawRef: "\"j1\"");
 
@@ -158,19 +134,21 @@ public sealed class ConnectHandlerTests
         Assert.True(connected.GetProperty("isHost").GetBoolean());
         Assert.Equal("mesh", connected.GetProperty("protocol").GetString());
         Assert.Equal("j1", connected.GetProperty("ref").GetString());
+        Assert.False(connected.TryGetProperty("seq", out _));
         var self = Assert.Single(connected.GetProperty("clients").EnumerateArray());
         Assert.Equal("ann", self.GetProperty("name").GetString());
-        Assert.Same(room, client.Session.Room);
+        Assert.Same(room, client.Session!.Room);
         Assert.Equal("ann", client.Session.Name);
+        Assert.Same(client.Connection, client.Session.Connection);
     }
 
     [Fact]
     public async Task A_joiner_gets_connected_and_the_others_get_client_joined()
     {
-        var room = Register(Rooms.Create());
-        var first = Rooms.Join(room, "ann");
-        var second = Rooms.Join(room, "bob");
-        var joiner = new TestClient();
+        var room = _ctx.CreateRoom().Room;
+        var first = _ctx.Joined(room, "ann");
+        var second = _ctx.Joined(room, "bob");
+        var joiner = _ctx.NewClient();
 
         var result = await Connect(joiner, room.Id, name: "cy", rawRef: "3");
 
@@ -193,10 +171,10 @@ public sealed class ConnectHandlerTests
     [Fact]
     public async Task Host_secret_makes_the_joiner_host_and_the_others_get_host_changed()
     {
-        var room = Register(Rooms.Create());
-        var previous = Rooms.Join(room);
-        var other = Rooms.Join(room);
-        var joiner = new TestClient();
+        var room = _ctx.CreateRoom().Room;
+        var previous = _ctx.Joined(room);
+        var other = _ctx.Joined(room);
+        var joiner = _ctx.NewClient();
 
         var result = await Connect(joiner, room.Id, Rooms.HostSecret);
 
@@ -210,16 +188,16 @@ public sealed class ConnectHandlerTests
             Assert.Equal(3, member.SingleOfType("host_changed").GetProperty("hostId").GetInt32());
         }
 
-        Assert.False(previous.Session.IsHost);
+        Assert.False(previous.Session!.IsHost);
         Assert.Equal(3, room.HostId);
     }
 
     [Fact]
     public async Task Host_secret_in_a_secret_room_without_host_tells_the_others()
     {
-        var room = Register(Rooms.Create(hostAssignment: HostAssignment.Secret));
-        var member = Rooms.Join(room);
-        var joiner = new TestClient();
+        var room = _ctx.CreateRoom(hostAssignment: HostAssignment.Secret).Room;
+        var member = _ctx.Joined(room);
+        var joiner = _ctx.NewClient();
 
         await Connect(joiner, room.Id, Rooms.HostSecret);
 
@@ -230,14 +208,14 @@ public sealed class ConnectHandlerTests
     [Fact]
     public async Task Member_secret_in_a_secret_room_does_not_make_a_host()
     {
-        var room = Register(Rooms.Create(hostAssignment: HostAssignment.Secret));
-        var member = Rooms.Join(room);
-        var joiner = new TestClient();
+        var room = _ctx.CreateRoom(hostAssignment: HostAssignment.Secret).Room;
+        var member = _ctx.Joined(room);
+        var joiner = _ctx.NewClient();
 
         await Connect(joiner, room.Id);
 
         var connected = joiner.Single("connected");
-        Assert.Equal(System.Text.Json.JsonValueKind.Null, connected.GetProperty("hostId").ValueKind);
+        Assert.Equal(JsonValueKind.Null, connected.GetProperty("hostId").ValueKind);
         Assert.False(connected.GetProperty("isHost").GetBoolean());
         Assert.Equal(["client_joined"], member.Types);
     }
@@ -245,8 +223,8 @@ public sealed class ConnectHandlerTests
     [Fact]
     public async Task Becoming_host_of_an_empty_room_sends_no_host_changed()
     {
-        var room = Register(Rooms.Create());
-        var joiner = new TestClient();
+        var room = _ctx.CreateRoom().Room;
+        var joiner = _ctx.NewClient();
 
         await Connect(joiner, room.Id, Rooms.HostSecret);
 
@@ -256,10 +234,10 @@ public sealed class ConnectHandlerTests
     [Fact]
     public async Task A_client_can_connect_again_after_leaving()
     {
-        var room = Register(Rooms.Create());
-        var client = new TestClient();
+        var room = _ctx.CreateRoom().Room;
+        var client = _ctx.NewClient();
         await Connect(client, room.Id);
-        room.Remove(client.Session, _time.GetUtcNow());
+        _ctx.Leave(client);
         client.Clear();
 
         var result = await Connect(client, room.Id);
@@ -271,12 +249,42 @@ public sealed class ConnectHandlerTests
     [Fact]
     public async Task Joined_at_comes_from_the_time_provider()
     {
-        var room = Register(Rooms.Create());
-        var client = new TestClient();
-        _time.Advance(TimeSpan.FromMinutes(3));
+        var room = _ctx.CreateRoom().Room;
+        var client = _ctx.NewClient();
+        _ctx.Time.Advance(TimeSpan.FromMinutes(3));
 
         await Connect(client, room.Id);
 
-        Assert.Equal(ManualTimeProvider.Epoch.AddMinutes(3), client.Session.JoinedAt);
+        Assert.Equal(ManualTimeProvider.Epoch.AddMinutes(3), client.Session!.JoinedAt);
+    }
+
+    [Fact]
+    public async Task A_resumable_joiner_of_a_sequenced_room_gets_a_token_that_brings_it_back_and_the_seq()
+    {
+        var room = _ctx.CreateRoom(resumeWindowSeconds: 30).Room;
+        var client = _ctx.NewClient();
+
+        await Connect(client, room.Id, resume: true);
+
+        var connected = client.Single("connected");
+        var token = connected.GetProperty("resumeToken").GetString()!;
+        Assert.Matches("^[A-Za-z0-9_-]{24}$", token);
+        Assert.Equal(room.Seq, connected.GetProperty("seq").GetInt64());
+        Assert.True(client.Session!.Resumable);
+        Assert.Equal(SecretHash.Digest(token), client.Session.ResumeTokenDigest);
+    }
+
+    [Fact]
+    public async Task Resume_is_not_offered_in_a_room_without_a_window()
+    {
+        var room = _ctx.CreateRoom().Room;
+        var client = _ctx.NewClient();
+
+        await Connect(client, room.Id, resume: true);
+
+        var connected = client.Single("connected");
+        Assert.False(connected.TryGetProperty("resumeToken", out _));
+        Assert.False(connected.TryGetProperty("seq", out _));
+        Assert.False(client.Session!.Resumable);
     }
 }

@@ -1,11 +1,11 @@
-using NSubstitute;
 using Relay.Application.Common;
 using Relay.Application.Realtime.CloseRoom;
 using Relay.Application.Realtime.Kick;
 using Relay.Application.Realtime.Parsing;
 using Relay.Application.Realtime.Ping;
 using Relay.Application.Realtime.TransferHost;
-using Relay.Domain.Sessions;
+using Relay.Application.Rooms.Membership;
+using Relay.Domain.Connections;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Handlers;
@@ -15,7 +15,7 @@ public sealed class KickHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly KickHandler _handler;
 
-    public KickHandlerTests() => _handler = new KickHandler(_ctx.Manager);
+    public KickHandlerTests() => _handler = new KickHandler(_ctx.Membership);
 
     [Fact]
     public async Task Kicked_client_gets_kicked_and_4001_and_the_others_client_left()
@@ -23,12 +23,12 @@ public sealed class KickHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 3);
 
-        var result = await _handler.Handle(new KickCommand(c[0].Session, 2, "spam"), CancellationToken.None);
+        var result = await _handler.Handle(new KickCommand(c[0].Client, 2, "spam"), CancellationToken.None);
 
         Assert.False(result.IsError);
         Assert.Equal("spam", c[1].Single("kicked").GetProperty("reason").GetString());
-        c[1].Transport.Received(1).Close(CloseCodes.Kicked, Arg.Any<string>());
-        Assert.Null(c[1].Session.Room);
+        Assert.Equal([CloseCodes.Kicked], c[1].CloseCodes);
+        Assert.Null(c[1].Session);
         foreach (var other in new[] { c[0], c[2] })
         {
             var left = other.Single("client_left");
@@ -44,7 +44,7 @@ public sealed class KickHandlerTests
     {
         var c = _ctx.Seat(_ctx.CreateRoom().Room, 2);
 
-        await _handler.Handle(new KickCommand(c[0].Session, 2, null), CancellationToken.None);
+        await _handler.Handle(new KickCommand(c[0].Client, 2, null), CancellationToken.None);
 
         Assert.Equal(KickHandler.DefaultReason, c[1].Single("kicked").GetProperty("reason").GetString());
     }
@@ -55,12 +55,12 @@ public sealed class KickHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 3);
 
-        var result = await _handler.Handle(new KickCommand(c[1].Session, 3, null), CancellationToken.None);
+        var result = await _handler.Handle(new KickCommand(c[1].Client, 3, null), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.NotHost, result.ErrorCode);
         Assert.Equal(3, room.ClientCount);
         Assert.All(c, x => Assert.Empty(x.Frames));
-        c[2].Transport.DidNotReceiveWithAnyArgs().Close(default, default!);
+        Assert.Empty(c[2].CloseCodes);
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class KickHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 2);
 
-        var result = await _handler.Handle(new KickCommand(c[0].Session, 42, null), CancellationToken.None);
+        var result = await _handler.Handle(new KickCommand(c[0].Client, 42, null), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.UnknownClient, result.ErrorCode);
         Assert.Equal(2, room.ClientCount);
@@ -79,7 +79,7 @@ public sealed class KickHandlerTests
     [Fact]
     public async Task Kick_before_connect_is_not_connected()
     {
-        var result = await _handler.Handle(new KickCommand(new TestClient().Session, 1, null), CancellationToken.None);
+        var result = await _handler.Handle(new KickCommand(_ctx.NewClient().Client, 1, null), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.NotConnected, result.ErrorCode);
     }
@@ -90,7 +90,7 @@ public sealed class KickHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 2);
 
-        var result = await _handler.Handle(new KickCommand(c[0].Session, 1, null), CancellationToken.None);
+        var result = await _handler.Handle(new KickCommand(c[0].Client, 1, null), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.BadRequest, result.ErrorCode);
         Assert.Equal(1, room.HostId);
@@ -103,7 +103,7 @@ public sealed class TransferHostHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly TransferHostHandler _handler;
 
-    public TransferHostHandlerTests() => _handler = new TransferHostHandler(_ctx.Manager);
+    public TransferHostHandlerTests() => _handler = new TransferHostHandler(_ctx.Membership);
 
     [Fact]
     public async Task Transfer_makes_the_target_host_and_tells_everyone()
@@ -111,12 +111,12 @@ public sealed class TransferHostHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 3);
 
-        var result = await _handler.Handle(new TransferHostCommand(c[0].Session, 3), CancellationToken.None);
+        var result = await _handler.Handle(new TransferHostCommand(c[0].Client, 3), CancellationToken.None);
 
         Assert.False(result.IsError);
         Assert.Equal(3, room.HostId);
-        Assert.True(c[2].Session.IsHost);
-        Assert.False(c[0].Session.IsHost);
+        Assert.True(c[2].Session!.IsHost);
+        Assert.False(c[0].Session!.IsHost);
         Assert.All(c, x => Assert.Equal(3, x.Single("host_changed").GetProperty("hostId").GetInt32()));
     }
 
@@ -125,9 +125,9 @@ public sealed class TransferHostHandlerTests
     {
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 3);
-        await _handler.Handle(new TransferHostCommand(c[0].Session, 2), CancellationToken.None);
+        await _handler.Handle(new TransferHostCommand(c[0].Client, 2), CancellationToken.None);
 
-        var result = await _handler.Handle(new TransferHostCommand(c[0].Session, 3), CancellationToken.None);
+        var result = await _handler.Handle(new TransferHostCommand(c[0].Client, 3), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.NotHost, result.ErrorCode);
         Assert.Equal(2, room.HostId);
@@ -139,7 +139,7 @@ public sealed class TransferHostHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 3);
 
-        var result = await _handler.Handle(new TransferHostCommand(c[1].Session, 2), CancellationToken.None);
+        var result = await _handler.Handle(new TransferHostCommand(c[1].Client, 2), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.NotHost, result.ErrorCode);
         Assert.Equal(1, room.HostId);
@@ -152,7 +152,7 @@ public sealed class TransferHostHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 2);
 
-        var result = await _handler.Handle(new TransferHostCommand(c[0].Session, 9), CancellationToken.None);
+        var result = await _handler.Handle(new TransferHostCommand(c[0].Client, 9), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.UnknownClient, result.ErrorCode);
         Assert.Equal(1, room.HostId);
@@ -165,7 +165,7 @@ public sealed class TransferHostHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 2);
 
-        var result = await _handler.Handle(new TransferHostCommand(c[0].Session, 1), CancellationToken.None);
+        var result = await _handler.Handle(new TransferHostCommand(c[0].Client, 1), CancellationToken.None);
 
         Assert.False(result.IsError);
         Assert.Equal(1, room.HostId);
@@ -174,7 +174,7 @@ public sealed class TransferHostHandlerTests
     [Fact]
     public async Task Transfer_before_connect_is_not_connected()
     {
-        var result = await _handler.Handle(new TransferHostCommand(new TestClient().Session, 1), CancellationToken.None);
+        var result = await _handler.Handle(new TransferHostCommand(_ctx.NewClient().Client, 1), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.NotConnected, result.ErrorCode);
     }
@@ -185,7 +185,7 @@ public sealed class CloseRoomHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly CloseRoomHandler _handler;
 
-    public CloseRoomHandlerTests() => _handler = new CloseRoomHandler(_ctx.Manager);
+    public CloseRoomHandlerTests() => _handler = new CloseRoomHandler(_ctx.Membership);
 
     [Fact]
     public async Task Close_room_tells_everyone_closes_4000_and_deletes_the_room()
@@ -193,7 +193,7 @@ public sealed class CloseRoomHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 3);
 
-        var result = await _handler.Handle(new CloseRoomCommand(c[0].Session, "game over"), CancellationToken.None);
+        var result = await _handler.Handle(new CloseRoomCommand(c[0].Client, "game over"), CancellationToken.None);
 
         Assert.False(result.IsError);
         foreach (var client in c)
@@ -201,13 +201,14 @@ public sealed class CloseRoomHandlerTests
             var closed = client.Single("room_closed");
             Assert.Equal("closed_by_host", closed.GetProperty("reason").GetString());
             Assert.Equal("game over", closed.GetProperty("message").GetString());
-            client.Transport.Received(1).Close(CloseCodes.RoomClosed, Arg.Any<string>());
-            Assert.Null(client.Session.Room);
+            Assert.Equal([CloseCodes.RoomClosed], client.CloseCodes);
+            Assert.Null(client.Session);
         }
 
         Assert.True(room.IsClosed);
         Assert.Null(await _ctx.Manager.FindAsync(room.Id, CancellationToken.None));
         Assert.Empty(_ctx.Manager.Snapshot());
+        Assert.Equal(0, (await _ctx.Manager.GetTotalsAsync(CancellationToken.None)).Rooms);
     }
 
     [Fact]
@@ -216,7 +217,7 @@ public sealed class CloseRoomHandlerTests
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 2);
 
-        var result = await _handler.Handle(new CloseRoomCommand(c[1].Session, null), CancellationToken.None);
+        var result = await _handler.Handle(new CloseRoomCommand(c[1].Client, null), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.NotHost, result.ErrorCode);
         Assert.False(room.IsClosed);
@@ -227,22 +228,36 @@ public sealed class CloseRoomHandlerTests
     [Fact]
     public async Task Close_room_before_connect_is_not_connected()
     {
-        var result = await _handler.Handle(new CloseRoomCommand(new TestClient().Session, null), CancellationToken.None);
+        var result = await _handler.Handle(new CloseRoomCommand(_ctx.NewClient().Client, null), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.NotConnected, result.ErrorCode);
     }
 
     [Fact]
-    public async Task Closing_twice_through_the_coordinator_reports_the_second_as_already_closed()
+    public async Task Closing_twice_through_membership_reports_the_second_as_no_room()
     {
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 1);
 
-        Assert.True(_ctx.Coordinator.CloseRoom(room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed));
-        Assert.False(_ctx.Coordinator.CloseRoom(room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed));
+        Assert.Equal(MemberChange.Done, await _ctx.Membership.CloseAsync(room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, null, CancellationToken.None));
+        Assert.Equal(MemberChange.RoomNotFound, await _ctx.Membership.CloseAsync(room, RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null, null, CancellationToken.None));
 
         Assert.Equal("deleted", c[0].Single("room_closed").GetProperty("reason").GetString());
-        c[0].Transport.Received(1).Close(CloseCodes.RoomClosed, Arg.Any<string>());
+        Assert.Equal([CloseCodes.RoomClosed], c[0].CloseCodes);
+    }
+
+    [Fact]
+    public async Task A_close_by_a_host_that_lost_the_role_meanwhile_is_not_host()
+    {
+        var room = _ctx.CreateRoom().Room;
+        var c = _ctx.Seat(room, 2);
+        var formerHost = c[0].Session!;
+        Assert.Equal(MemberChange.Done, await _ctx.Membership.TransferHostAsync(formerHost, 2, CancellationToken.None));
+
+        var change = await _ctx.Membership.CloseAsync(room, RoomClosedReasons.ClosedByHost, CloseCodes.RoomClosed, null, formerHost, CancellationToken.None);
+
+        Assert.Equal(MemberChange.NotHost, change);
+        Assert.False(room.IsClosed);
     }
 }
 
@@ -253,7 +268,7 @@ public sealed class PingHandlerTests
     {
         var client = new TestClient();
 
-        var result = await new PingHandler().Handle(new PingCommand(client.Session, new MessageRef("\"p1\""u8.ToArray())), CancellationToken.None);
+        var result = await new PingHandler().Handle(new PingCommand(client.Client, new MessageRef("\"p1\""u8.ToArray())), CancellationToken.None);
 
         Assert.False(result.IsError);
         Assert.Equal("p1", client.Single("pong").GetProperty("ref").GetString());

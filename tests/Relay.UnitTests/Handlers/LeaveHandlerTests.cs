@@ -1,13 +1,12 @@
 using System.Text;
 using System.Text.Json;
-using NSubstitute;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Disconnect;
 using Relay.Application.Realtime.Leave;
 using Relay.Application.Realtime.Parsing;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
+using Relay.Domain.Connections;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Handlers;
@@ -17,11 +16,11 @@ public sealed class LeaveHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly LeaveHandler _handler;
 
-    public LeaveHandlerTests() => _handler = new LeaveHandler(_ctx.Manager);
+    public LeaveHandlerTests() => _handler = new LeaveHandler(_ctx.Membership);
 
     private ValueTask<RealtimeResult> Leave(TestClient client, string? rawRef = null) =>
         _handler.Handle(
-            new LeaveCommand(client.Session, rawRef is null ? MessageRef.None : new MessageRef(Encoding.UTF8.GetBytes(rawRef))),
+            new LeaveCommand(client.Client, rawRef is null ? MessageRef.None : new MessageRef(Encoding.UTF8.GetBytes(rawRef))),
             CancellationToken.None);
 
     [Fact]
@@ -41,17 +40,17 @@ public sealed class LeaveHandlerTests
             Assert.Equal("left", left.GetProperty("reason").GetString());
         }
 
-        Assert.Null(c[1].Session.Room);
+        Assert.Null(c[1].Session);
         Assert.Equal(2, room.ClientCount);
         Assert.Equal(1, room.HostId);
-        c[1].Transport.Received(1).OnLeftRoom();
-        c[1].Transport.DidNotReceiveWithAnyArgs().Close(default, default!);
+        Assert.Equal(1, c[1].Connection.EndedEpochs);
+        Assert.Empty(c[1].CloseCodes);
     }
 
     [Fact]
     public async Task Leave_when_not_in_a_room_is_not_connected()
     {
-        var client = new TestClient();
+        var client = _ctx.NewClient();
 
         var result = await Leave(client);
 
@@ -80,7 +79,7 @@ public sealed class LeaveHandlerTests
         await Leave(c[0]);
 
         Assert.Equal(3, room.HostId);
-        Assert.True(c[2].Session.IsHost);
+        Assert.True(c[2].Session!.IsHost);
         foreach (var other in new[] { c[2], c[3] })
         {
             Assert.Equal(["client_left", "host_changed"], other.Types);
@@ -94,8 +93,8 @@ public sealed class LeaveHandlerTests
     public async Task Mesh_host_leaving_a_secret_room_leaves_it_without_host()
     {
         var room = _ctx.CreateRoom(hostAssignment: HostAssignment.Secret).Room;
-        var host = Rooms.Join(room, hostSecret: true);
-        var other = Rooms.Join(room);
+        var host = _ctx.Joined(room, hostSecret: true);
+        var other = _ctx.Joined(room);
 
         await Leave(host);
 
@@ -134,11 +133,11 @@ public sealed class LeaveHandlerTests
         {
             Assert.Equal("room_closed", other.Types[^1]);
             Assert.Equal("host_left", other.SingleOfType("room_closed").GetProperty("reason").GetString());
-            other.Transport.Received(1).Close(CloseCodes.RoomClosed, Arg.Any<string>());
-            Assert.Null(other.Session.Room);
+            Assert.Equal([CloseCodes.RoomClosed], other.CloseCodes);
+            Assert.Null(other.Session);
         }
 
-        c[0].Transport.DidNotReceiveWithAnyArgs().Close(default, default!);
+        Assert.Empty(c[0].CloseCodes);
         Assert.True(room.IsClosed);
         Assert.Null(await _ctx.Manager.FindAsync(room.Id, CancellationToken.None));
     }
@@ -164,13 +163,61 @@ public sealed class LeaveHandlerTests
     {
         var room = _ctx.CreateRoom().Room;
         var c = _ctx.Seat(room, 2);
-        var handler = new DisconnectHandler(_ctx.Manager);
+        var handler = new DisconnectHandler(_ctx.Membership);
 
-        var result = await handler.Handle(new DisconnectCommand(c[1].Session, reason), CancellationToken.None);
+        var result = await handler.Handle(new DisconnectCommand(c[1].Client, reason, MayResume: false), CancellationToken.None);
 
         Assert.False(result.IsError);
         Assert.Empty(c[1].Frames);
         Assert.Equal(reason, c[0].Single("client_left").GetProperty("reason").GetString());
+        Assert.Equal(1, room.ClientCount);
+        Assert.Null(c[1].Session);
+    }
+
+    [Fact]
+    public async Task A_resumable_client_whose_connection_dropped_keeps_its_seat_away()
+    {
+        var room = _ctx.CreateRoom(resumeWindowSeconds: 30).Room;
+        var c = _ctx.Seat(room, 2, resume: true);
+        var seat = c[1].Session!;
+        var handler = new DisconnectHandler(_ctx.Membership);
+
+        await handler.Handle(new DisconnectCommand(c[1].Client, LeaveReasons.Disconnected, MayResume: true), CancellationToken.None);
+
+        var away = c[0].Single("client_away");
+        Assert.Equal(2, away.GetProperty("clientId").GetInt32());
+        Assert.Equal(room.Seq, away.GetProperty("seq").GetInt64());
+        Assert.Empty(c[1].Frames);
+        Assert.True(seat.IsAway);
+        Assert.Equal(_ctx.Time.GetUtcNow().AddSeconds(30), seat.AwayUntil);
+        Assert.Equal(2, room.ClientCount);
+        Assert.Null(c[1].Session);
+    }
+
+    [Fact]
+    public async Task A_client_that_cannot_resume_leaves_even_when_its_connection_merely_dropped()
+    {
+        var room = _ctx.CreateRoom(resumeWindowSeconds: 30).Room;
+        var c = _ctx.Seat(room, 2);
+        var handler = new DisconnectHandler(_ctx.Membership);
+
+        await handler.Handle(new DisconnectCommand(c[1].Client, LeaveReasons.Disconnected, MayResume: true), CancellationToken.None);
+
+        Assert.Equal("disconnected", c[0].Single("client_left").GetProperty("reason").GetString());
+        Assert.Equal(1, room.ClientCount);
+    }
+
+    [Fact]
+    public async Task Disconnect_of_a_client_in_no_room_does_nothing()
+    {
+        var room = _ctx.CreateRoom().Room;
+        var c = _ctx.Seat(room, 1);
+        var stranger = _ctx.NewClient();
+
+        var result = await new DisconnectHandler(_ctx.Membership).Handle(new DisconnectCommand(stranger.Client, LeaveReasons.Disconnected, MayResume: false), CancellationToken.None);
+
+        Assert.False(result.IsError);
+        Assert.Empty(c[0].Frames);
         Assert.Equal(1, room.ClientCount);
     }
 }

@@ -2,7 +2,7 @@ using System.Text;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Send;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Handlers;
@@ -12,10 +12,10 @@ public sealed class SendHandlerTests
     private readonly RealtimeContext _ctx = new();
     private readonly SendHandler _handler;
 
-    public SendHandlerTests() => _handler = new SendHandler(_ctx.Manager, _ctx.Stats);
+    public SendHandlerTests() => _handler = new SendHandler(_ctx.Relays);
 
     private ValueTask<RealtimeResult> Send(TestClient from, int[] to, string data = "{\"k\":1}") =>
-        _handler.Handle(new SendCommand(from.Session, to, Encoding.UTF8.GetBytes(data), FrameKind.Text), CancellationToken.None);
+        _handler.Handle(new SendCommand(from.Client, to, Encoding.UTF8.GetBytes(data), FrameKind.Text), CancellationToken.None);
 
     [Fact]
     public async Task Send_reaches_only_the_listed_clients()
@@ -49,7 +49,8 @@ public sealed class SendHandlerTests
     {
         var room = _ctx.CreateRoom().Room;
         var clients = _ctx.Seat(room, 3);
-        room.Remove(clients[2].Session, _ctx.Time.GetUtcNow());
+        _ctx.Leave(clients[2]);
+        clients[0].Clear();
 
         var result = await Send(clients[0], [3]);
 
@@ -99,7 +100,7 @@ public sealed class SendHandlerTests
     {
         var clients = _ctx.Seat(_ctx.CreateRoom().Room, 2);
 
-        await _handler.Handle(new SendCommand(clients[1].Session, [1], new byte[] { 0x7f }, FrameKind.Binary), CancellationToken.None);
+        await _handler.Handle(new SendCommand(clients[1].Client, [1], new byte[] { 0x7f }, FrameKind.Binary), CancellationToken.None);
 
         var frame = Assert.Single(clients[0].Frames);
         Assert.Equal(FrameKind.Binary, frame.Kind);
@@ -111,7 +112,7 @@ public sealed class SendHandlerTests
     {
         var clients = _ctx.Seat(_ctx.CreateRoom().Room, 1);
 
-        var result = await Send(new TestClient(), [1]);
+        var result = await Send(_ctx.NewClient(), [1]);
 
         Assert.Equal(ErrorCodes.NotConnected, result.ErrorCode);
         Assert.Empty(clients[0].Frames);

@@ -321,4 +321,20 @@ public sealed class ClientMessageParserTests
         Assert.False(result.IsError);
         Assert.Null(m.Name);
     }
+
+    [Theory]
+    [InlineData("""{"type":"ping","ref":"\ud800"}""")]
+    [InlineData("""{"type":"\udc00"}""")]
+    [InlineData("""{"type":"connect","roomId":"r","secret":"s\ud800\u0041"}""")]
+    [InlineData("""{"type":"ping","\udbff":1}""")]
+    public void An_unpaired_surrogate_escape_is_a_bad_request(string json) => AssertBadRequest(json);
+
+    [Fact]
+    public void A_surrogate_pair_escape_is_text()
+    {
+        var result = Parse("""{"type":"connect","roomId":"r","secret":"s","name":"\ud83d\ude00"}""", out var m);
+
+        Assert.False(result.IsError, result.ErrorMessage);
+        Assert.Equal("😀", m.Name);
+    }
 }

@@ -4,6 +4,7 @@ using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Protocols;
 
+/// <summary>The protocols' rules: pure functions of client ids and the host at one moment.</summary>
 public sealed class MeshProtocolTests
 {
     private readonly MeshProtocol _mesh = new();
@@ -11,30 +12,26 @@ public sealed class MeshProtocolTests
     [Fact]
     public void Everyone_receives_everyone_and_may_send_to_anyone()
     {
-        var room = Rooms.Create(_mesh);
-        var host = Rooms.Join(room).Session;
-        var a = Rooms.Join(room).Session;
-        var b = Rooms.Join(room).Session;
+        const int Host = 1, A = 2, B = 3;
 
         Assert.Equal("mesh", _mesh.Name);
-        Assert.True(_mesh.ReceivesBroadcast(room, host, a));
-        Assert.True(_mesh.ReceivesBroadcast(room, a, host));
-        Assert.True(_mesh.ReceivesBroadcast(room, a, b));
-        Assert.True(_mesh.MaySend(room, host, a));
-        Assert.True(_mesh.MaySend(room, a, host));
-        Assert.True(_mesh.MaySend(room, a, b));
+        Assert.Equal(Audience.AllBut(Host), _mesh.BroadcastAudience(Host, Host));
+        var fromA = _mesh.BroadcastAudience(A, Host);
+        Assert.True(fromA.Includes(Host));
+        Assert.True(fromA.Includes(B));
+        Assert.False(fromA.Includes(A));
+        Assert.True(_mesh.BroadcastAudience(Host, Host).Includes(A));
+        Assert.True(_mesh.MaySend(Host, A, Host));
+        Assert.True(_mesh.MaySend(A, Host, Host));
+        Assert.True(_mesh.MaySend(A, B, Host));
     }
 
     [Fact]
     public void Without_a_host_everyone_still_talks_to_everyone()
     {
-        var room = Rooms.Create(_mesh, HostAssignment.Secret);
-        var a = Rooms.Join(room).Session;
-        var b = Rooms.Join(room).Session;
-
-        Assert.Null(room.HostId);
-        Assert.True(_mesh.ReceivesBroadcast(room, a, b));
-        Assert.True(_mesh.MaySend(room, b, a));
+        Assert.True(_mesh.BroadcastAudience(1, null).Includes(2));
+        Assert.False(_mesh.BroadcastAudience(1, null).Includes(1));
+        Assert.True(_mesh.MaySend(2, 1, null));
     }
 
     [Theory]
@@ -42,7 +39,7 @@ public sealed class MeshProtocolTests
     [InlineData(HostAssignment.Secret, HostLeftAction.NoHost)]
     public void When_the_host_leaves(HostAssignment assignment, HostLeftAction expected)
     {
-        Assert.Equal(expected, _mesh.OnHostLeft(Rooms.Create(_mesh, assignment)));
+        Assert.Equal(expected, _mesh.OnHostLeft(assignment));
     }
 }
 
@@ -53,50 +50,46 @@ public sealed class HostProtocolTests
     [Fact]
     public void Non_hosts_reach_only_the_host_and_the_host_reaches_everyone()
     {
-        var room = Rooms.Create(_host);
-        var host = Rooms.Join(room).Session;
-        var a = Rooms.Join(room).Session;
-        var b = Rooms.Join(room).Session;
+        const int Host = 1, A = 2, B = 3;
 
         Assert.Equal("host", _host.Name);
 
-        Assert.True(_host.ReceivesBroadcast(room, a, host));
-        Assert.False(_host.ReceivesBroadcast(room, a, b));
-        Assert.True(_host.ReceivesBroadcast(room, host, a));
-        Assert.True(_host.ReceivesBroadcast(room, host, b));
+        var fromA = _host.BroadcastAudience(A, Host);
+        Assert.Equal(Audience.Single(Host), fromA);
+        Assert.True(fromA.Includes(Host));
+        Assert.False(fromA.Includes(B));
+        Assert.False(fromA.Includes(A));
+        var fromHost = _host.BroadcastAudience(Host, Host);
+        Assert.True(fromHost.Includes(A));
+        Assert.True(fromHost.Includes(B));
+        Assert.False(fromHost.Includes(Host));
 
-        Assert.True(_host.MaySend(room, a, host));
-        Assert.False(_host.MaySend(room, a, b));
-        Assert.True(_host.MaySend(room, host, a));
-        Assert.True(_host.MaySend(room, host, b));
+        Assert.True(_host.MaySend(A, Host, Host));
+        Assert.False(_host.MaySend(A, B, Host));
+        Assert.True(_host.MaySend(Host, A, Host));
+        Assert.True(_host.MaySend(Host, B, Host));
     }
 
     [Fact]
-    public void The_rules_follow_a_host_transfer()
+    public void The_rules_follow_the_host_they_are_given()
     {
-        var room = Rooms.Create(_host);
-        var first = Rooms.Join(room).Session;
-        var a = Rooms.Join(room).Session;
-        var b = Rooms.Join(room).Session;
+        const int First = 1, A = 2, B = 3;
 
-        room.TransferHost(a.ClientId);
-
-        Assert.True(_host.ReceivesBroadcast(room, a, b));
-        Assert.True(_host.ReceivesBroadcast(room, first, a));
-        Assert.False(_host.ReceivesBroadcast(room, first, b));
-        Assert.False(_host.MaySend(room, b, first));
+        // Client A became host: the same question has the new host's answer.
+        Assert.True(_host.BroadcastAudience(A, A).Includes(B));
+        Assert.True(_host.BroadcastAudience(First, A).Includes(A));
+        Assert.False(_host.BroadcastAudience(First, A).Includes(B));
+        Assert.False(_host.MaySend(B, First, A));
     }
 
     [Fact]
     public void Without_a_host_nobody_reaches_anybody()
     {
-        var room = Rooms.Create(_host, HostAssignment.Secret);
-        var a = Rooms.Join(room).Session;
-        var b = Rooms.Join(room).Session;
+        var audience = _host.BroadcastAudience(1, null);
 
-        Assert.Null(room.HostId);
-        Assert.False(_host.ReceivesBroadcast(room, a, b));
-        Assert.False(_host.MaySend(room, a, b));
+        Assert.Equal(Audience.Nobody, audience);
+        Assert.False(audience.Includes(2));
+        Assert.False(_host.MaySend(1, 2, null));
     }
 
     [Theory]
@@ -104,7 +97,13 @@ public sealed class HostProtocolTests
     [InlineData(HostAssignment.Secret)]
     public void When_the_host_leaves_the_room_closes(HostAssignment assignment)
     {
-        Assert.Equal(HostLeftAction.CloseRoom, _host.OnHostLeft(Rooms.Create(_host, assignment)));
+        Assert.Equal(HostLeftAction.CloseRoom, _host.OnHostLeft(assignment));
+    }
+
+    [Fact]
+    public void A_room_holds_the_protocol_it_was_created_with()
+    {
+        Assert.Same(Rooms.Host, Rooms.Create(Rooms.Host).Protocol);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Relay.Application.Common;
+using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Broadcast;
 using Relay.Application.Realtime.Connect;
 using Relay.Application.Realtime.Kick;
@@ -7,15 +8,44 @@ using Relay.Application.Realtime.Leave;
 using Relay.Application.Realtime.Parsing;
 using Relay.Application.Realtime.TransferHost;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Races;
 
-/// <summary>Unit-level races: each scenario runs a few hundred times on threads released together.</summary>
+/// <summary>
+/// Unit-level races: each scenario runs a few hundred times on threads released together. Where the outcome
+/// depends on which operation wins, the scenario runs on (up to <see cref="MaxIterations"/>) until each ordering
+/// has been seen at least once, and fails if one never was: a race that always resolves one way tests nothing.
+/// </summary>
 public sealed class RealtimeRaceTests
 {
     private const int Iterations = 300;
+    private const int MaxIterations = 20 * Iterations;
+
+    /// <summary>True while the scenario should run again: fewer than <see cref="Iterations"/> runs, or an ordering still unseen.</summary>
+    private static bool MoreRounds(int done, IReadOnlyDictionary<string, int> outcomes, int orderings) =>
+        done < MaxIterations && (done < Iterations || outcomes.Count < orderings);
+
+    private static void Count(Dictionary<string, int> outcomes, string key) => outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+
+    private static void AssertEveryOrderingOccurred(IReadOnlyDictionary<string, int> outcomes, params string[] orderings) =>
+        Assert.True(
+            orderings.All(outcomes.ContainsKey) && outcomes.Count == orderings.Length,
+            $"expected each of [{string.Join(", ", orderings)}] at least once; saw {string.Join(", ", outcomes.Select(o => $"{o.Key} x{o.Value}"))}");
+
+    /// <summary>Runs two operations released together, the first one started first in every other round.</summary>
+    private static async Task<(T First, T Second)> RaceAsync<T>(int round, Func<ValueTask<T>> first, Func<ValueTask<T>> second)
+    {
+        if (round % 2 == 0)
+        {
+            var results = await Concurrently.RunAsync(first, second);
+            return (results[0], results[1]);
+        }
+
+        var swapped = await Concurrently.RunAsync(second, first);
+        return (swapped[1], swapped[0]);
+    }
 
     private static void AssertHostIsAMember(Room room)
     {
@@ -36,29 +66,35 @@ public sealed class RealtimeRaceTests
     [Fact]
     public async Task Two_sessions_joining_the_last_seat_exactly_one_joins()
     {
-        for (var i = 0; i < Iterations; i++)
+        var winners = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; MoreRounds(i, winners, 2); i++)
         {
             var ctx = new RealtimeContext();
-            var handler = new ConnectHandler(ctx.Manager);
+            var handler = new ConnectHandler(ctx.Membership);
             var room = ctx.CreateRoom(maxClients: 2).Room;
-            var member = Rooms.Join(room);
-            var a = new TestClient();
-            var b = new TestClient();
+            var member = ctx.Joined(room);
+            var a = ctx.NewClient();
+            var b = ctx.NewClient();
 
-            var results = await Concurrently.RunAsync(
-                () => handler.Handle(new ConnectCommand(a.Session, room.Id, Rooms.Secret, "a", MessageRef.None), CancellationToken.None),
-                () => handler.Handle(new ConnectCommand(b.Session, room.Id, Rooms.Secret, "b", MessageRef.None), CancellationToken.None));
+            var (ra, rb) = await RaceAsync(
+                i,
+                () => handler.Handle(new ConnectCommand(a.Client, room.Id, Rooms.Secret, "a", false, MessageRef.None), CancellationToken.None),
+                () => handler.Handle(new ConnectCommand(b.Client, room.Id, Rooms.Secret, "b", false, MessageRef.None), CancellationToken.None));
+            RealtimeResult[] results = [ra, rb];
 
             Assert.Single(results, r => !r.IsError);
             Assert.Single(results, r => r.ErrorCode == ErrorCodes.RoomFull);
             Assert.Equal(2, room.ClientCount);
-            var (winner, loser) = a.Session.Room is null ? (b, a) : (a, b);
-            Assert.Null(loser.Session.Room);
+            var (winner, loser) = a.Session is null ? (b, a) : (a, b);
+            Assert.Null(loser.Session);
             Assert.Empty(loser.Frames);
             Assert.Equal(["connected"], winner.Types);
             Assert.Equal(winner.ClientId, member.Single("client_joined").GetProperty("clientId").GetInt32());
             Assert.Equal(2, winner.ClientId);
+            Count(winners, winner == a ? "a" : "b");
         }
+
+        AssertEveryOrderingOccurred(winners, "a", "b");
     }
 
     [Theory]
@@ -71,21 +107,21 @@ public sealed class RealtimeRaceTests
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
             var c = ctx.Seat(room, 4);
-            var leave = new LeaveHandler(ctx.Manager);
-            var broadcast = new BroadcastHandler(ctx.Manager, ctx.Stats);
+            var leave = new LeaveHandler(ctx.Membership);
+            var broadcast = new BroadcastHandler(ctx.Relays);
             var payload = Encoding.UTF8.GetBytes("{\"n\":" + i + "}");
 
             var results = await Concurrently.RunAsync(
-                () => leave.Handle(new LeaveCommand(c[0].Session, MessageRef.None), CancellationToken.None),
-                () => broadcast.Handle(new BroadcastCommand(c[1].Session, payload, FrameKind.Text), CancellationToken.None),
-                () => broadcast.Handle(new BroadcastCommand(c[2].Session, payload, FrameKind.Text), CancellationToken.None),
-                () => broadcast.Handle(new BroadcastCommand(c[0].Session, payload, FrameKind.Text), CancellationToken.None));
+                () => leave.Handle(new LeaveCommand(c[0].Client, MessageRef.None), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[1].Client, payload, FrameKind.Text), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[2].Client, payload, FrameKind.Text), CancellationToken.None),
+                () => broadcast.Handle(new BroadcastCommand(c[0].Client, payload, FrameKind.Text), CancellationToken.None));
 
             Assert.False(results[0].IsError);
             Assert.All(results.Skip(1), r => Assert.True(!r.IsError || r.ErrorCode == ErrorCodes.NotConnected, r.ErrorCode));
             AssertEveryFrameReleased(c);
             AssertHostIsAMember(room);
-            Assert.Null(c[0].Session.Room);
+            Assert.Null(c[0].Session);
             if (protocol == "host")
             {
                 Assert.True(room.IsClosed);
@@ -105,23 +141,23 @@ public sealed class RealtimeRaceTests
     public async Task Transfer_host_to_a_leaving_client_never_leaves_a_host_that_is_not_a_member(string protocol)
     {
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < Iterations; i++)
+        for (var i = 0; MoreRounds(i, outcomes, 2); i++)
         {
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom(protocol == "host" ? Rooms.Host : Rooms.Mesh).Room;
             var c = ctx.Seat(room, 3);
-            var transfer = new TransferHostHandler(ctx.Manager);
-            var leave = new LeaveHandler(ctx.Manager);
+            var transfer = new TransferHostHandler(ctx.Membership);
+            var leave = new LeaveHandler(ctx.Membership);
 
-            var results = await Concurrently.RunAsync(
-                () => transfer.Handle(new TransferHostCommand(c[0].Session, 2), CancellationToken.None),
-                () => leave.Handle(new LeaveCommand(c[1].Session, MessageRef.None), CancellationToken.None));
+            var (transferResult, leaveResult) = await RaceAsync(
+                i,
+                () => transfer.Handle(new TransferHostCommand(c[0].Client, 2), CancellationToken.None),
+                () => leave.Handle(new LeaveCommand(c[1].Client, MessageRef.None), CancellationToken.None));
 
-            var transferResult = results[0];
-            Assert.False(results[1].IsError);
+            Assert.False(leaveResult.IsError);
             Assert.True(!transferResult.IsError || transferResult.ErrorCode == ErrorCodes.UnknownClient, transferResult.ErrorCode);
             AssertHostIsAMember(room);
-            Assert.Null(c[1].Session.Room);
+            Assert.Null(c[1].Session);
 
             var hostChanges = c[0].Frames.Where(f => f.Kind == FrameKind.Text && f.Type == "host_changed")
                 .Select(f => f.Json.GetProperty("hostId").GetInt32()).ToArray();
@@ -144,46 +180,50 @@ public sealed class RealtimeRaceTests
                 Assert.Null(room.HostId);
             }
 
-            var key = transferResult.ErrorCode ?? "ok";
-            outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+            // "transferred": the transfer won (then the new host left); unknown_client: the leave won.
+            Count(outcomes, transferResult.ErrorCode ?? "transferred");
         }
 
-        Assert.Equal(Iterations, outcomes.Values.Sum());
+        AssertEveryOrderingOccurred(outcomes, "transferred", ErrorCodes.UnknownClient);
     }
 
     [Fact]
     public async Task Kick_and_leave_of_the_same_client_remove_it_once()
     {
-        for (var i = 0; i < Iterations; i++)
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; MoreRounds(i, outcomes, 2); i++)
         {
             var ctx = new RealtimeContext();
             var room = ctx.CreateRoom().Room;
             var c = ctx.Seat(room, 3);
-            var kick = new KickHandler(ctx.Manager);
-            var leave = new LeaveHandler(ctx.Manager);
+            var kick = new KickHandler(ctx.Membership);
+            var leave = new LeaveHandler(ctx.Membership);
 
-            var results = await Concurrently.RunAsync(
-                () => kick.Handle(new KickCommand(c[0].Session, 2, null), CancellationToken.None),
-                () => leave.Handle(new LeaveCommand(c[1].Session, MessageRef.None), CancellationToken.None));
+            var (kicked, left) = await RaceAsync(
+                i,
+                () => kick.Handle(new KickCommand(c[0].Client, 2, null), CancellationToken.None),
+                () => leave.Handle(new LeaveCommand(c[1].Client, MessageRef.None), CancellationToken.None));
 
-            var (kicked, left) = (results[0], results[1]);
             Assert.True(kicked.IsError != left.IsError, $"kick: {kicked.ErrorCode}, leave: {left.ErrorCode}");
             Assert.Equal(kicked.IsError ? ErrorCodes.UnknownClient : ErrorCodes.NotConnected, kicked.IsError ? kicked.ErrorCode : left.ErrorCode);
             var leftFrame = c[2].Single("client_left");
             Assert.Equal(2, leftFrame.GetProperty("clientId").GetInt32());
             Assert.Equal(kicked.IsError ? "left" : "kicked", leftFrame.GetProperty("reason").GetString());
             Assert.Equal(2, room.ClientCount);
+            Count(outcomes, kicked.IsError ? "left first" : "kicked first");
         }
+
+        AssertEveryOrderingOccurred(outcomes, "left first", "kicked first");
     }
 
     [Fact]
     public async Task Concurrent_connects_and_leaves_keep_ids_unique_and_seats_bounded()
     {
         var ctx = new RealtimeContext();
-        var handler = new ConnectHandler(ctx.Manager);
-        var leave = new LeaveHandler(ctx.Manager);
+        var handler = new ConnectHandler(ctx.Membership);
+        var leave = new LeaveHandler(ctx.Membership);
         var room = ctx.CreateRoom(maxClients: 4).Room;
-        var clients = Enumerable.Range(0, 8).Select(_ => new TestClient()).ToArray();
+        var clients = Enumerable.Range(0, 8).Select(_ => ctx.NewClient()).ToArray();
         var ids = new System.Collections.Concurrent.ConcurrentBag<int>();
 
         await Concurrently.RunAsync(clients.Length, async index =>
@@ -191,12 +231,12 @@ public sealed class RealtimeRaceTests
             var client = clients[index];
             for (var n = 0; n < 100; n++)
             {
-                var result = await handler.Handle(new ConnectCommand(client.Session, room.Id, Rooms.Secret, null, MessageRef.None), CancellationToken.None);
+                var result = await handler.Handle(new ConnectCommand(client.Client, room.Id, Rooms.Secret, null, false, MessageRef.None), CancellationToken.None);
                 if (!result.IsError)
                 {
-                    ids.Add(client.Session.ClientId);
+                    ids.Add(client.ClientId);
                     Assert.True(room.ClientCount <= 4);
-                    await leave.Handle(new LeaveCommand(client.Session, MessageRef.None), CancellationToken.None);
+                    await leave.Handle(new LeaveCommand(client.Client, MessageRef.None), CancellationToken.None);
                 }
                 else
                 {

@@ -1,68 +1,47 @@
-using System.Text;
 using System.Text.Json;
-using NSubstitute;
+using Microsoft.Extensions.Logging.Abstractions;
+using Relay.Application.Realtime;
+using Relay.Domain.Frames;
 using Relay.Domain.Rooms;
-using Relay.Domain.Sessions;
 
 namespace Relay.UnitTests.TestSupport;
 
-/// <summary>One frame a fake transport accepted: a copy of its bytes taken at <c>TrySend</c> time.</summary>
-internal sealed record SentFrame(FrameKind Kind, byte[] Bytes, OutboundFrame Frame)
-{
-    public string Text => Encoding.UTF8.GetString(Bytes);
-
-    public JsonElement Json
-    {
-        get
-        {
-            using var document = JsonDocument.Parse(Bytes);
-            return document.RootElement.Clone();
-        }
-    }
-
-    public string Type => Json.GetProperty("type").GetString()!;
-}
-
 /// <summary>
-/// A real <see cref="Session"/> over an NSubstitute <see cref="ISessionTransport"/> that records every frame it is
-/// handed (a copy of the bytes, and the frame object) and accepts it unless <see cref="Accepts"/> is false.
-/// The fake takes no reference of its own, so a frame is disposed as soon as its creator releases it.
+/// A real <see cref="ClientConnection"/> (what the handlers are given) over a <see cref="TestConnection"/> that records
+/// what the server queues to it and how it closes it. Its connect timer is an hour: it never fires in a unit test.
 /// </summary>
 internal sealed class TestClient
 {
-    private static long s_connectionIds;
-    private readonly Lock _gate = new();
-    private readonly List<SentFrame> _frames = [];
-
-    public TestClient(DateTimeOffset? openedAt = null)
+    public TestClient(TimeProvider? time = null)
     {
-        Transport = Substitute.For<ISessionTransport>();
-        Transport.TrySend(Arg.Any<OutboundFrame>()).Returns(call => Record(call.Arg<OutboundFrame>()));
-        Transport.TrySend(Arg.Any<OutboundFrame>(), Arg.Any<Session>(), Arg.Any<Room>()).Returns(call =>
-            ReferenceEquals(call.Arg<Session>().Room, call.Arg<Room>()) && Record(call.Arg<OutboundFrame>()));
-        Session = new Session(Transport, Interlocked.Increment(ref s_connectionIds), openedAt ?? ManualTimeProvider.Epoch);
+        Connection = new TestConnection();
+        Client = new ClientConnection(Connection, TimeSpan.FromHours(1), time ?? TimeProvider.System, NullLogger.Instance);
     }
 
-    public ISessionTransport Transport { get; }
+    public TestConnection Connection { get; }
 
-    public Session Session { get; }
+    public ClientConnection Client { get; }
 
-    public bool Accepts { get; set; } = true;
+    /// <summary>The seat the connection holds, or null.</summary>
+    public Session? Session => Client.Session;
 
-    public int ClientId => Session.ClientId;
+    /// <summary>The connection's id (what membership compares a seat's connection with).</summary>
+    public long Id => Client.Id;
 
-    public IReadOnlyList<SentFrame> Frames
+    public bool Accepts
     {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _frames];
-            }
-        }
+        get => Connection.Accepts;
+        set => Connection.Accepts = value;
     }
+
+    /// <summary>The client id of its seat (0 when it has none).</summary>
+    public int ClientId => Session?.ClientId ?? 0;
+
+    public IReadOnlyList<SentFrame> Frames => Connection.Frames;
 
     public IReadOnlyList<string> Types => [.. Frames.Where(f => f.Kind == FrameKind.Text).Select(f => f.Type)];
+
+    public IReadOnlyList<ushort> CloseCodes => Connection.CloseCodes;
 
     /// <summary>The only frame received, which must have <paramref name="type"/>.</summary>
     public JsonElement Single(string type)
@@ -76,29 +55,5 @@ internal sealed class TestClient
     public JsonElement SingleOfType(string type) =>
         Assert.Single(Frames, f => f.Kind == FrameKind.Text && f.Type == type).Json;
 
-    public void Clear()
-    {
-        lock (_gate)
-        {
-            _frames.Clear();
-        }
-
-        Transport.ClearReceivedCalls();
-    }
-
-    private bool Record(OutboundFrame frame)
-    {
-        if (!Accepts)
-        {
-            return false;
-        }
-
-        var copy = new SentFrame(frame.Kind, frame.Memory.ToArray(), frame);
-        lock (_gate)
-        {
-            _frames.Add(copy);
-        }
-
-        return true;
-    }
+    public void Clear() => Connection.Clear();
 }

@@ -4,19 +4,21 @@ using Relay.Application.Realtime.Connect;
 using Relay.Application.Realtime.Disconnect;
 using Relay.Application.Realtime.Kick;
 using Relay.Application.Realtime.Parsing;
+using Relay.Application.Realtime.Resume;
 using Relay.Application.Realtime.Send;
 using Relay.Application.Realtime.TransferHost;
-using Relay.Domain.Sessions;
+using Relay.Application.Realtime;
+using Relay.Domain.Frames;
 using Relay.UnitTests.TestSupport;
 
 namespace Relay.UnitTests.Validators;
 
 public sealed class RealtimeValidatorTests
 {
-    private static readonly Session Session = new TestClient().Session;
+    private static readonly ClientConnection Session = new TestClient().Client;
 
     private static ConnectCommand Connect(string? roomId = "room", string? secret = "secret", string? name = null) =>
-        new(Session, roomId, secret, name, MessageRef.None);
+        new(Session, roomId, secret, name, false, MessageRef.None);
 
     [Theory]
     [InlineData(null)]
@@ -147,6 +149,30 @@ public sealed class RealtimeValidatorTests
     [InlineData(LeaveReasons.Kicked, false)]
     public void Disconnect_reason_is_disconnected_or_timeout(string reason, bool valid)
     {
-        Assert.Equal(valid, new DisconnectValidator().Validate(new DisconnectCommand(Session, reason)).IsValid);
+        Assert.Equal(valid, new DisconnectValidator().Validate(new DisconnectCommand(Session, reason, MayResume: false)).IsValid);
+    }
+
+    [Theory]
+    [InlineData("room", "token", 0L, true)]
+    [InlineData("room", "token", 42L, true)]
+    [InlineData(null, "token", 0L, false)]
+    [InlineData("", "token", 0L, false)]
+    [InlineData("room", null, 0L, false)]
+    [InlineData("room", "", 0L, false)]
+    [InlineData("room", "token", null, false)]
+    [InlineData("room", "token", -1L, false)]
+    public void Resume_needs_a_room_a_token_and_a_non_negative_seq(string? roomId, string? token, long? seq, bool valid)
+    {
+        Assert.Equal(valid, new ResumeValidator().Validate(new ResumeCommand(Session, roomId, token, seq, MessageRef.None)).IsValid);
+    }
+
+    [Fact]
+    public void Resume_bounds_room_id_and_token_lengths()
+    {
+        var validator = new ResumeValidator();
+
+        Assert.True(validator.Validate(new ResumeCommand(Session, new string('r', 64), new string('t', 256), 0, MessageRef.None)).IsValid);
+        Assert.False(validator.Validate(new ResumeCommand(Session, new string('r', 65), "t", 0, MessageRef.None)).IsValid);
+        Assert.False(validator.Validate(new ResumeCommand(Session, "r", new string('t', 257), 0, MessageRef.None)).IsValid);
     }
 }

@@ -88,12 +88,19 @@ public sealed class RelayOptionsValidatorTests
         Assert.False(_validator.Validate(new RelayOptions { ApiKeys = [string.Empty] }).IsValid);
     }
 
-    [Fact]
-    public void Allowed_origins_cannot_be_empty_strings()
-    {
-        Assert.False(_validator.Validate(new RelayOptions { AllowedOrigins = [string.Empty] }).IsValid);
-        Assert.True(_validator.Validate(new RelayOptions { AllowedOrigins = ["https://example.com"] }).IsValid);
-    }
+    [Theory]
+    [InlineData("https://example.com", true)]
+    [InlineData("https://Example.com/", true)]
+    [InlineData("http://localhost:3000", true)]
+    [InlineData("capacitor://localhost", true)]
+    [InlineData("", false)]
+    [InlineData("example.com", false)]
+    [InlineData("https://example.com/app", false)]
+    [InlineData("https://example.com?x=1", false)]
+    [InlineData("https://user@example.com", false)]
+    [InlineData("null", false)]
+    public void Allowed_origins_must_be_origins(string origin, bool valid) =>
+        Assert.Equal(valid, _validator.Validate(new RelayOptions { AllowedOrigins = [origin] }).IsValid);
 
     [Theory]
     [InlineData(0, true)]
@@ -137,5 +144,23 @@ public sealed class RelayOptionsValidatorTests
         Assert.Contains(failures, f => f.StartsWith("Relay:ApiKeys:0: ", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Relay:RateLimit:Burst: ", StringComparison.Ordinal));
         Assert.True(validation.Validate(null, new RelayOptions()).Succeeded);
+    }
+
+    [Theory]
+    [InlineData(-1, 512, 1048576, 1.5, "Resume:WindowSeconds")]
+    [InlineData(3601, 512, 1048576, 1.5, "Resume:WindowSeconds")]
+    [InlineData(30, 0, 1048576, 1.5, "Resume:HistoryMessages")]
+    [InlineData(30, 512, 0, 1.5, "Resume:HistoryBytes")]
+    [InlineData(30, 512, 1048576, 0, "Redis:TimeoutSeconds")]
+    [InlineData(30, 512, 1048576, -1, "Redis:TimeoutSeconds")]
+    public void Resume_and_redis_budget_values_out_of_range_are_refused(int window, int messages, long bytes, double timeout, string key)
+    {
+        var options = new RelayOptions();
+        options.Resume.WindowSeconds = window;
+        options.Resume.HistoryMessages = messages;
+        options.Resume.HistoryBytes = bytes;
+        options.Redis.TimeoutSeconds = timeout;
+
+        Assert.Equal([key], FailingProperties(options));
     }
 }

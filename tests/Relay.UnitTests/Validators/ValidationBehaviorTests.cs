@@ -14,7 +14,7 @@ namespace Relay.UnitTests.Validators;
 
 public sealed class ValidationBehaviorTests
 {
-    private static readonly KickCommand Kick = new(new TestClient().Session, 2, null);
+    private static readonly KickCommand Kick = new(new TestClient().Client, 2, null);
 
     private static IValidator<T> Failing<T>(params ValidationFailure[] failures)
     {
@@ -131,7 +131,7 @@ public sealed class ValidationBehaviorTests
     {
         var behavior = new ValidationBehavior<KickCommand, RealtimeResult>([new KickValidator()]);
 
-        var result = await behavior.Handle(new KickCommand(Kick.Host, 0, null), (_, _) => ValueTask.FromResult(RealtimeResult.Ok), CancellationToken.None);
+        var result = await behavior.Handle(new KickCommand(Kick.Client, 0, null), (_, _) => ValueTask.FromResult(RealtimeResult.Ok), CancellationToken.None);
 
         Assert.Equal(ErrorCodes.BadRequest, result.ErrorCode);
         Assert.Equal("clientId is a positive integer", result.ErrorMessage);

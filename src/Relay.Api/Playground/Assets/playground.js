@@ -164,6 +164,20 @@ function showRoom(room) {
     byId('room-details').hidden = false;
 }
 
+/** The current room is gone: its details leave the page, and so do its join details in panes that are not connected. */
+function forgetRoom() {
+    const id = currentRoom.id;
+    currentRoom = null;
+    byId('room-details').hidden = true;
+    byId('room-id-value').textContent = '';
+    byId('room-summary').textContent = '';
+    byId('room-secret').value = '';
+    byId('room-host-secret').value = '';
+    for (const pane of panes) {
+        if (!pane.busy && pane.el.roomId.value.trim() === id) pane.fill('', '');
+    }
+}
+
 /** Puts the current room into panes that are not connected; returns how many. */
 function fillPanes() {
     if (!currentRoom) return 0;
@@ -199,11 +213,9 @@ byId('delete-room').addEventListener('click', async () => {
     const id = currentRoom.id;
     try {
         await api().deleteRoom(id);
+        forgetRoom();
         setStatus(createStatus, `Room ${id} deleted.`, 'ok');
-        currentRoom = null;
-        byId('room-secret').value = '';
-        byId('room-host-secret').value = '';
-        byId('room-details').hidden = true;
+        byId('create-room').focus();
     } catch (error) {
         setStatus(createStatus, `Could not delete the room: ${describeError(error)}`, 'error');
     }

@@ -51,6 +51,25 @@ public sealed class RelayOptions
     public string Backplane { get; set; } = "InMemory";
 
     public RedisOptions Redis { get; init; } = new();
+
+    public ResumeOptions Resume { get; init; } = new();
+
+    public WebhookOptions Webhooks { get; init; } = new();
+
+    public TokenOptions Tokens { get; init; } = new();
+}
+
+/// <summary>`Relay:Resume:*`: the default resume window of new rooms and the bounds of a room's history.</summary>
+public sealed class ResumeOptions
+{
+    /// <summary>The resume window of rooms created without `resumeWindowSeconds` (0..3600; 0 turns resume off).</summary>
+    public int WindowSeconds { get; set; } = 30;
+
+    /// <summary>The most room events a room's history keeps for clients coming back.</summary>
+    public int HistoryMessages { get; set; } = 512;
+
+    /// <summary>The most bytes a room's history keeps.</summary>
+    public long HistoryBytes { get; set; } = 1048576;
 }
 
 public sealed class RateLimitOptions
@@ -80,4 +99,10 @@ public sealed class RedisOptions
 
     /// <summary>This node's id in the cluster; null draws a unique one at start.</summary>
     public string? NodeId { get; set; }
+
+    /// <summary>
+    /// The time budget of every Redis call: past it the call counts as failed (`unavailable`, 503) and a change that
+    /// reaches Redis later is refused there, so a stall never turns into a late success.
+    /// </summary>
+    public double TimeoutSeconds { get; set; } = 1.5;
 }

@@ -1,6 +1,6 @@
 using Mediator;
 using Relay.Application.Common.Results;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 
 namespace Relay.Application.Realtime.Broadcast;
 
@@ -9,4 +9,4 @@ namespace Relay.Application.Realtime.Broadcast;
 /// protocol allows. The payload is a slice of the receive buffer, valid only during handling.
 /// Its shape is checked by the envelope parser, so it has no validator and the pipeline adds nothing.
 /// </summary>
-public sealed record BroadcastCommand(Session Sender, ReadOnlyMemory<byte> Payload, FrameKind Kind) : ICommand<RealtimeResult>;
+public sealed record BroadcastCommand(ClientConnection Client, ReadOnlyMemory<byte> Payload, FrameKind Kind) : ICommand<RealtimeResult>;

@@ -1,10 +1,9 @@
 using Mediator;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Parsing;
-using Relay.Domain.Sessions;
 
 namespace Relay.Application.Realtime.Connect;
 
-/// <summary>`connect`: join room <paramref name="RoomId"/> with its secret or host secret.</summary>
-public sealed record ConnectCommand(Session Session, string? RoomId, string? Secret, string? Name, MessageRef Ref)
+/// <summary>`connect`: join room <paramref name="RoomId"/> with its secret or host secret; <paramref name="Resume"/> asks for a resume token.</summary>
+public sealed record ConnectCommand(ClientConnection Client, string? RoomId, string? Secret, string? Name, bool Resume, MessageRef Ref)
     : ICommand<RealtimeResult>;

@@ -1,15 +1,19 @@
 using Mediator;
-using Relay.Application.Abstractions;
 using Relay.Application.Common.Results;
+using Relay.Application.Rooms.Membership;
 
 namespace Relay.Application.Realtime.Disconnect;
 
-public sealed class DisconnectHandler(IRoomManager rooms) : ICommandHandler<DisconnectCommand, RealtimeResult>
+public sealed class DisconnectHandler(RoomMembership membership) : ICommandHandler<DisconnectCommand, RealtimeResult>
 {
     public async ValueTask<RealtimeResult> Handle(DisconnectCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        await rooms.LeaveAsync(command.Session, command.Reason, cancellationToken);
+        if (command.Client.Session is { } session)
+        {
+            await membership.DisconnectAsync(session, command.Client.Id, command.Reason, command.MayResume, cancellationToken);
+        }
+
         return RealtimeResult.Ok;
     }
 }

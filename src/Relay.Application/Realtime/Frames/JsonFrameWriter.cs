@@ -1,13 +1,14 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Relay.Domain.Sessions;
+using Relay.Domain.Frames;
 
 namespace Relay.Application.Realtime.Frames;
 
 /// <summary>
 /// A per-thread <see cref="Utf8JsonWriter"/> over a reusable buffer, for building control frames without
-/// allocating a writer each time. Use: <c>var w = JsonFrameWriter.Start(); ...; return JsonFrameWriter.Finish(w);</c>
+/// allocating a writer each time. Use: <c>var w = JsonFrameWriter.Start(Wire.EncodedServerTypes.Pong); ...; return JsonFrameWriter.Finish(w);</c>
+/// (the message type comes pre-encoded from <see cref="Wire.EncodedServerTypes"/>, so nothing is transcoded per frame).
 /// </summary>
 internal static class JsonFrameWriter
 {
@@ -23,7 +24,7 @@ internal static class JsonFrameWriter
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    public static Utf8JsonWriter Start(string type)
+    public static Utf8JsonWriter Start(JsonEncodedText type)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
         buffer.ResetWrittenCount();

@@ -1,22 +1,32 @@
 using Mediator;
-using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
 using Relay.Application.Realtime.Frames;
+using Relay.Application.Rooms.Membership;
 
 namespace Relay.Application.Realtime.Leave;
 
-public sealed class LeaveHandler(IRoomManager rooms) : ICommandHandler<LeaveCommand, RealtimeResult>
+/// <summary>`leave`: the client leaves for good and gets `left` after its departure; the connection may `connect` again.</summary>
+public sealed class LeaveHandler(RoomMembership membership) : ICommandHandler<LeaveCommand, RealtimeResult>
 {
     public async ValueTask<RealtimeResult> Handle(LeaveCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (!await rooms.LeaveAsync(command.Session, LeaveReasons.Left, cancellationToken))
+        var client = command.Client;
+        var session = client.Session;
+        if (session is null)
         {
-            return RealtimeResult.Fail(ErrorCodes.NotConnected, "not in a room");
+            return RealtimeResults.NotConnected;
         }
 
-        RoomCoordinator.SendTo(command.Session, ServerFrames.Left(command.Ref));
+        var change = await membership.LeaveAsync(session, client.Id, LeaveReasons.Left, cancellationToken);
+        if (change != MemberChange.Done)
+        {
+            return change == MemberChange.Unavailable ? RealtimeResults.Unavailable : RealtimeResults.NotConnected;
+        }
+
+        client.Reply(ServerFrames.Left(command.Ref));
+        client.StartConnectTimer();
         return RealtimeResult.Ok;
     }
 }

@@ -12,6 +12,7 @@ public enum ClientMessageType
     TransferHost,
     CloseRoom,
     Ping,
+    Resume,
 }
 
 /// <summary>
@@ -28,6 +29,9 @@ public struct ClientMessage
     public string? Reason;
     public int? ClientId;
     public int[]? To;
+    public string? Token;
+    public long? Seq;
+    public bool Resume;
     public ReadOnlyMemory<byte> Data;
     public bool HasData;
 }

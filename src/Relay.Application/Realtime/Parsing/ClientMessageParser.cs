@@ -9,11 +9,25 @@ namespace Relay.Application.Realtime.Parsing;
 /// <summary>
 /// Reads the envelope of a client text message with <see cref="Utf8JsonReader"/>: no DOM, no copies of `data`.
 /// Checks that the message is valid UTF-8 JSON, an object, and that each known field has the right JSON type;
-/// range checks are the validators' job.
+/// range checks are the validators' job. Whatever the bytes, it returns a result: it never throws.
 /// </summary>
 public static class ClientMessageParser
 {
     public const int MaxRefLength = 64;
+
+    /// <summary>The wire names of the client message types, the relays first (the most frequent).</summary>
+    private static readonly (JsonEncodedText Name, ClientMessageType Type)[] Types =
+    [
+        (Wire.EncodedClientTypes.Broadcast, ClientMessageType.Broadcast),
+        (Wire.EncodedClientTypes.Send, ClientMessageType.Send),
+        (Wire.EncodedClientTypes.Connect, ClientMessageType.Connect),
+        (Wire.EncodedClientTypes.Ping, ClientMessageType.Ping),
+        (Wire.EncodedClientTypes.Leave, ClientMessageType.Leave),
+        (Wire.EncodedClientTypes.Kick, ClientMessageType.Kick),
+        (Wire.EncodedClientTypes.TransferHost, ClientMessageType.TransferHost),
+        (Wire.EncodedClientTypes.Resume, ClientMessageType.Resume),
+        (Wire.EncodedClientTypes.CloseRoom, ClientMessageType.CloseRoom),
+    ];
 
     /// <summary>Parses <paramref name="utf8"/>; on failure the result carries `bad_request` or `unknown_type`.</summary>
     public static RealtimeResult Parse(ReadOnlyMemory<byte> utf8, int maxDepth, out ClientMessage message)
@@ -35,6 +49,28 @@ public static class ClientMessageParser
             message = default;
             return Bad("message is not valid JSON");
         }
+        catch (InvalidOperationException) when (HasSurrogateEscape(span))
+        {
+            // A name or string escaping half of a UTF-16 surrogate pair (`\ud800` alone) is valid JSON syntax but
+            // no text: Utf8JsonReader refuses to unescape it, again only by throwing.
+            message = default;
+            return Bad("message has a \\u escape of an unpaired UTF-16 surrogate (\\ud800-\\udfff)");
+        }
+    }
+
+    /// <summary>Whether <paramref name="utf8"/> holds a `\u` escape of a surrogate code unit (D800-DFFF).</summary>
+    private static bool HasSurrogateEscape(ReadOnlySpan<byte> utf8)
+    {
+        while (utf8.IndexOf("\\u"u8) is var at and >= 0)
+        {
+            utf8 = utf8[(at + 2)..];
+            if (utf8.Length >= 2 && utf8[0] is (byte)'d' or (byte)'D' && utf8[1] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static RealtimeResult ParseCore(ReadOnlyMemory<byte> utf8, int maxDepth, ref ClientMessage message)
@@ -126,6 +162,36 @@ public static class ClientMessageParser
                 reader.Read();
                 fieldError = Keep(fieldError, ReadTo(ref reader, ref message));
             }
+            else if (reader.ValueTextEquals("token"u8))
+            {
+                fieldError = Keep(fieldError, ReadString(ref reader, "token", out message.Token));
+            }
+            else if (reader.ValueTextEquals("seq"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var seq) && !ContainsFractionOrExponent(reader.ValueSpan))
+                {
+                    message.Seq = seq;
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    reader.Skip();
+                    fieldError = Keep(fieldError, "seq must be an integer");
+                }
+            }
+            else if (reader.ValueTextEquals("resume"u8))
+            {
+                reader.Read();
+                if (reader.TokenType is JsonTokenType.True or JsonTokenType.False)
+                {
+                    message.Resume = reader.TokenType == JsonTokenType.True;
+                }
+                else if (reader.TokenType != JsonTokenType.Null)
+                {
+                    reader.Skip();
+                    fieldError = Keep(fieldError, "resume must be a boolean");
+                }
+            }
             else
             {
                 reader.Read();
@@ -154,42 +220,15 @@ public static class ClientMessageParser
 
     private static ClientMessageType ReadType(ref Utf8JsonReader reader)
     {
-        if (reader.ValueTextEquals("broadcast"u8))
+        foreach (var (name, type) in Types)
         {
-            return ClientMessageType.Broadcast;
+            if (reader.ValueTextEquals(name.EncodedUtf8Bytes))
+            {
+                return type;
+            }
         }
 
-        if (reader.ValueTextEquals("send"u8))
-        {
-            return ClientMessageType.Send;
-        }
-
-        if (reader.ValueTextEquals("connect"u8))
-        {
-            return ClientMessageType.Connect;
-        }
-
-        if (reader.ValueTextEquals("ping"u8))
-        {
-            return ClientMessageType.Ping;
-        }
-
-        if (reader.ValueTextEquals("leave"u8))
-        {
-            return ClientMessageType.Leave;
-        }
-
-        if (reader.ValueTextEquals("kick"u8))
-        {
-            return ClientMessageType.Kick;
-        }
-
-        if (reader.ValueTextEquals("transfer_host"u8))
-        {
-            return ClientMessageType.TransferHost;
-        }
-
-        return reader.ValueTextEquals("close_room"u8) ? ClientMessageType.CloseRoom : ClientMessageType.None;
+        return ClientMessageType.None;
     }
 
     private static string? ReadRef(ref Utf8JsonReader reader, ReadOnlyMemory<byte> utf8, ref ClientMessage message)

@@ -9,7 +9,7 @@ public sealed class PingHandler : ICommandHandler<PingCommand, RealtimeResult>
     public ValueTask<RealtimeResult> Handle(PingCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        RoomCoordinator.SendTo(command.Session, ServerFrames.Pong(command.Ref));
+        command.Client.Reply(ServerFrames.Pong(command.Ref));
         return ValueTask.FromResult(RealtimeResult.Ok);
     }
 }

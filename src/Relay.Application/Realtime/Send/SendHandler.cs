@@ -2,16 +2,16 @@ using Mediator;
 using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
-using Relay.Application.Realtime.Frames;
-using Relay.Domain.Sessions;
+using Relay.Application.Realtime.Delivery;
+using Relay.Domain.Rooms;
 
 namespace Relay.Application.Realtime.Send;
 
 /// <summary>
-/// Relays to the listed clients. All targets are checked first (present, allowed by the protocol), so a
-/// send is delivered to all of them or to none; a client listed twice gets it once.
+/// Relays to the listed clients. All targets are checked first (present, allowed by the protocol), so a send is
+/// delivered to all of them or to none; a client listed twice gets it once.
 /// </summary>
-public sealed class SendHandler(IRoomManager rooms, RelayStats stats) : ICommandHandler<SendCommand, RealtimeResult>
+public sealed class SendHandler(RoomRelays relays) : ICommandHandler<SendCommand, RealtimeResult>
 {
     public ValueTask<RealtimeResult> Handle(SendCommand command, CancellationToken cancellationToken)
     {
@@ -21,64 +21,29 @@ public sealed class SendHandler(IRoomManager rooms, RelayStats stats) : ICommand
 
     private RealtimeResult Relay(SendCommand command)
     {
-        var sender = command.Sender;
-        var room = sender.Room;
-        var senderId = sender.ClientId;
-        if (room is null || senderId == 0)
+        var sender = command.Client.Session;
+        if (sender is null)
         {
-            return RealtimeResult.Fail(ErrorCodes.NotConnected, "connect to a room first");
+            return RealtimeResults.NotConnected;
         }
 
+        var room = sender.Room;
+        var hostId = room.HostId;
         var to = command.To!;
-        var targets = new Session[to.Count];
         for (var i = 0; i < to.Count; i++)
         {
-            var target = room.Find(to[i]);
-            if (target is null)
+            if (room.Find(to[i]) is null)
             {
                 return RealtimeResult.Fail(ErrorCodes.UnknownClient, $"client {to[i]} is not in the room");
             }
 
-            if (!room.Protocol.MaySend(room, sender, target))
+            if (!room.Protocol.MaySend(sender.ClientId, to[i], hostId))
             {
                 return RealtimeResult.Fail(ErrorCodes.Forbidden, $"the {room.Protocol.Name} protocol does not allow sending to client {to[i]}");
             }
-
-            targets[i] = target;
         }
 
-        var frame = RelayFrames.For(command.Kind, senderId, command.Payload.Span);
-        var delivered = 0;
-        var anyRemote = false;
-        for (var i = 0; i < targets.Length; i++)
-        {
-            anyRemote |= targets[i].IsRemote;
-            if (IsFirstOccurrence(targets, i) && targets[i].TrySendInRoom(room, frame))
-            {
-                delivered++;
-            }
-        }
-
-        frame.Release();
-        if (anyRemote)
-        {
-            rooms.Forward(room, new RelayEnvelope(command.Kind, senderId, command.Payload, to));
-        }
-
-        stats.RecordRelay(command.Payload.Length, delivered);
-        return RealtimeResult.Ok;
-    }
-
-    private static bool IsFirstOccurrence(Session[] targets, int index)
-    {
-        for (var i = 0; i < index; i++)
-        {
-            if (ReferenceEquals(targets[i], targets[index]))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        var relay = new RelayMessage(command.Kind, sender.ClientId, command.Payload, Audience.Listed(to));
+        return relays.Relay(room, relay, relays.ReceiptFor(room, command.Client)) ? RealtimeResult.Ok : RealtimeResults.Unavailable;
     }
 }

@@ -1,21 +1,21 @@
 using Mediator;
-using Relay.Application.Abstractions;
 using Relay.Application.Common.Results;
+using Relay.Application.Rooms.Membership;
 
 namespace Relay.Application.Realtime.TransferHost;
 
-public sealed class TransferHostHandler(IRoomManager rooms) : ICommandHandler<TransferHostCommand, RealtimeResult>
+public sealed class TransferHostHandler(RoomMembership membership) : ICommandHandler<TransferHostCommand, RealtimeResult>
 {
     public async ValueTask<RealtimeResult> Handle(TransferHostCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (!HostOnly.TryGetRoom(command.Host, out _, out var error))
+        if (!HostOnly.TryGetHost(command.Client, out var host, out var error))
         {
             return error;
         }
 
         var clientId = command.ClientId!.Value;
-        var change = await rooms.TransferHostAsync(command.Host, clientId, cancellationToken);
-        return MemberChanges.ToResult(change, clientId);
+        var change = await membership.TransferHostAsync(host, clientId, cancellationToken);
+        return RealtimeResults.Of(change, clientId);
     }
 }

@@ -17,9 +17,10 @@ public sealed class CreateRoomValidator : AbstractValidator<CreateRoomCommand>
             .WithMessage("secret must have 8 to 256 characters");
         RuleFor(c => c.Protocol).Must(p => protocols.TryGet(p!, out _)).When(c => c.Protocol is not null)
             .WithMessage($"protocol must be one of: {string.Join(", ", protocols.Names)}");
-        RuleFor(c => c.HostAssignment).Must(h => h is "first" or "secret").When(c => c.HostAssignment is not null)
+        RuleFor(c => c.HostAssignment).Must(h => h is RoomDetails.FirstHostAssignment or RoomDetails.SecretHostAssignment).When(c => c.HostAssignment is not null)
             .WithMessage("hostAssignment must be first or secret");
         RuleFor(c => c.MaxClients).ValidMaxClients(options.Value);
         RuleFor(c => c.Metadata).ValidMetadata(options.Value);
+        RuleFor(c => c.ResumeWindowSeconds).ValidResumeWindow();
     }
 }

@@ -1,10 +1,9 @@
 using Mediator;
-using Relay.Application.Abstractions;
 using Relay.Application.Common.Results;
 
 namespace Relay.Application.Rooms.GetRoom;
 
-public sealed class GetRoomHandler(IRoomManager rooms) : IQueryHandler<GetRoomQuery, Result<RoomDetails>>
+public sealed class GetRoomHandler(RoomManager rooms) : IQueryHandler<GetRoomQuery, Result<RoomDetails>>
 {
     public async ValueTask<Result<RoomDetails>> Handle(GetRoomQuery query, CancellationToken cancellationToken)
     {

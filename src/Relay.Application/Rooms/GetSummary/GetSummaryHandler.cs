@@ -1,11 +1,10 @@
 using Mediator;
-using Relay.Application.Abstractions;
 using Relay.Application.Common;
 using Relay.Application.Common.Results;
 
 namespace Relay.Application.Rooms.GetSummary;
 
-public sealed class GetSummaryHandler(IRoomManager rooms, RelayStats stats, Protocols.ProtocolRegistry protocols)
+public sealed class GetSummaryHandler(RoomManager rooms, RelayStats stats, Protocols.ProtocolRegistry protocols)
     : IQueryHandler<GetSummaryQuery, Result<Summary>>
 {
     public async ValueTask<Result<Summary>> Handle(GetSummaryQuery query, CancellationToken cancellationToken)

@@ -1,10 +1,9 @@
 using Mediator;
-using Relay.Application.Abstractions;
 using Relay.Application.Common.Results;
 
 namespace Relay.Application.Rooms.ListRooms;
 
-public sealed class ListRoomsHandler(IRoomManager rooms) : IQueryHandler<ListRoomsQuery, Result<RoomList>>
+public sealed class ListRoomsHandler(RoomManager rooms) : IQueryHandler<ListRoomsQuery, Result<RoomList>>
 {
     public async ValueTask<Result<RoomList>> Handle(ListRoomsQuery query, CancellationToken cancellationToken)
     {

@@ -1,45 +1,59 @@
 using System.Text;
 using Mediator;
 using Relay.Application.Abstractions;
-using Relay.Application.Common;
 using Relay.Application.Common.Results;
-using Relay.Application.Realtime.Frames;
-using Relay.Domain.Sessions;
+using Relay.Application.Realtime.Delivery;
+using Relay.Application.Rooms.Membership;
+using Relay.Domain.Frames;
+using Relay.Domain.Rooms;
 
 namespace Relay.Application.Rooms.PushMessage;
 
-/// <summary>Relays a backend's message to the room's clients as `message` from 0 (the server).</summary>
-public sealed class PushMessageHandler(IRoomManager rooms, RelayStats stats) : ICommandHandler<PushMessageCommand, Result<PushMessageResult>>
+/// <summary>
+/// Relays a backend's message to the room's clients as `message` from 0 (the server), through the same path as a
+/// client's relay. `recipients` counts the addressed members of the whole room (on every node, away ones included).
+/// </summary>
+public sealed class PushMessageHandler(RoomMembership membership, IRoomBackplane backplane, RoomRelays relays)
+    : ICommandHandler<PushMessageCommand, Result<PushMessageResult>>
 {
     public const int ServerClientId = 0;
 
     public async ValueTask<Result<PushMessageResult>> Handle(PushMessageCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var room = await rooms.FindAsync(command.Id, cancellationToken);
+        var (room, unavailable) = await membership.AcquireAsync(command.Id, cancellationToken);
         if (room is null)
         {
-            return Result<PushMessageResult>.NotFound($"No room with id '{command.Id}'.");
+            return unavailable
+                ? Result<PushMessageResult>.Unavailable("The room store is unavailable: try again shortly.")
+                : Result<PushMessageResult>.NotFound($"No room with id '{command.Id}'.");
         }
 
-        var data = Encoding.UTF8.GetBytes(command.Data.GetRawText());
-        var frame = RelayFrames.Message(ServerClientId, data);
-        var delivered = 0;
-        foreach (var member in room.Members)
+        try
         {
-            if (command.To is null || command.To.Contains(member.ClientId))
-            {
-                // A member on another node counts as reached: its node delivers the forwarded message.
-                if (member.IsRemote || member.TrySendInRoom(room, frame))
-                {
-                    delivered++;
-                }
-            }
+            var data = Encoding.UTF8.GetBytes(command.Data.GetRawText());
+            var audience = command.To is null ? Audience.Everyone : Audience.Listed(command.To);
+            var recipients = RoomDelivery.CountAddressed(room, audience);
+            var receipt = new AwaitedReceipt();
+            var taken = relays.Relay(room, new RelayMessage(FrameKind.Text, ServerClientId, data, audience), receipt)
+                && (!room.IsSequenced || !backplane.IsShared || await receipt.Outcome.Task);
+            return taken
+                ? Result<PushMessageResult>.Ok(new PushMessageResult(recipients))
+                : Result<PushMessageResult>.Unavailable("The room store is unavailable: try again shortly.");
         }
+        finally
+        {
+            backplane.Release(room);
+        }
+    }
 
-        frame.Release();
-        rooms.Forward(room, new RelayEnvelope(FrameKind.Text, ServerClientId, data, command.To));
-        stats.RecordRelay(data.Length, delivered);
-        return Result<PushMessageResult>.Ok(new PushMessageResult(delivered));
+    /// <summary>A backend's push answers only once the store took (or refused) it.</summary>
+    private sealed class AwaitedReceipt : IRelayReceipt
+    {
+        public TaskCompletionSource<bool> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Taken() => Outcome.TrySetResult(true);
+
+        public void Refused(in RelayMessage relay) => Outcome.TrySetResult(false);
     }
 }

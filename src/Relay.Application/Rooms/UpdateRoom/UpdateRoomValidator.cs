@@ -11,5 +11,6 @@ public sealed class UpdateRoomValidator : AbstractValidator<UpdateRoomCommand>
         ArgumentNullException.ThrowIfNull(options);
         RuleFor(c => c.MaxClients).ValidMaxClients(options.Value);
         RuleFor(c => c.Metadata).ValidMetadata(options.Value);
+        RuleFor(c => c.ResumeWindowSeconds).ValidResumeWindow();
     }
 }

@@ -1,0 +1,79 @@
+using Relay.Application.Common;
+using StackExchange.Redis;
+
+namespace Relay.Infrastructure.Backplanes.Redis;
+
+/// <summary>
+/// Which nodes are alive, and the cleanup of those that are not: heartbeats (which also add this node's relay counts
+/// to the cluster's, so the counts never fall when a node restarts, and keep its own share only while it is listed, so
+/// the stats hash never grows with node ids),
+/// leases on dead nodes (one survivor cleans each up, crash-safe: a node is forgotten only once its member set is
+/// empty), and the lists of what is due (expired rooms, ended away windows).
+/// </summary>
+internal sealed class NodeLiveness(RedisConnection redis, RedisKeys keys, string nodeId, RelayStats stats)
+{
+    /// <summary>Reports this node's heartbeat with its relay counts so far (idempotent: see <see cref="RedisScripts.Heartbeat"/>).</summary>
+    public Task HeartbeatAsync() =>
+        redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Heartbeat,
+            values: [keys.Nodes.ToString(), keys.Stats.ToString(), nodeId, stats.MessagesRelayed, stats.BytesRelayed]));
+
+    /// <summary>This node is back after an outage: nobody is taken for dead for a while (the others reconnect one by one).</summary>
+    public Task RecoveredAsync() =>
+        redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Recovered, values: [keys.Recovered.ToString()]));
+
+    /// <summary>
+    /// This node stops: it reports its last counts and is no longer listed (its members are taken out by the shutdown
+    /// itself).
+    /// </summary>
+    public async Task LeaveAsync()
+    {
+        await HeartbeatAsync();
+        await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.NodeLeft,
+            values: [keys.Nodes.ToString(), keys.Stats.ToString(), nodeId]));
+    }
+
+    /// <summary>The dead nodes this node now holds the lease to clean up.</summary>
+    public async Task<string[]> ClaimDeadAsync(TimeSpan deadAfter, TimeSpan recoveryGrace, TimeSpan lease)
+    {
+        var claimed = (RedisResult[])(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.ClaimDeadNodes,
+            values:
+            [
+                keys.Nodes.ToString(), keys.Recovered.ToString(), keys.Prefix + ":claim:", nodeId,
+                (long)deadAfter.TotalMilliseconds, (long)recoveryGrace.TotalMilliseconds, (long)lease.TotalMilliseconds,
+            ])))!;
+        return [.. claimed.Select(c => c.ToString())];
+    }
+
+    /// <summary>A dead node's members, as <c>room|client</c>.</summary>
+    public async Task<string[]> MembersOfAsync(string node)
+    {
+        var members = await redis.RunAsync(db => db.SetMembersAsync(keys.NodeMembers(node)));
+        return [.. members.Select(m => m.ToString())];
+    }
+
+    /// <summary>Takes a stale entry out of a dead node's member set (its room or seat is already gone).</summary>
+    public Task ForgetMemberAsync(string node, string member) =>
+        redis.RunAsync(db => db.SetRemoveAsync(keys.NodeMembers(node), member));
+
+    /// <summary>Forgets a dead node whose members are all taken out; false while some remain.</summary>
+    public async Task<bool> ClearAsync(string node) =>
+        (long)await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.NodeCleared,
+            values: [keys.Nodes.ToString(), keys.NodeMembers(node).ToString(), keys.Claim(node).ToString(), node, keys.Stats.ToString()])) == 1;
+
+    /// <summary>Rooms empty for longer than <paramref name="ttl"/> (at most 100).</summary>
+    public Task<string[]> ExpiredRoomsAsync(TimeSpan ttl) => DueAsync(keys.Empty, ttl);
+
+    /// <summary>Away members (<c>room|client</c>) whose window is over (at most 100).</summary>
+    public Task<string[]> EndedAwayWindowsAsync() => DueAsync(keys.Away, TimeSpan.Zero);
+
+    /// <summary>Takes a stale entry out of a due list.</summary>
+    public Task ForgetDueAsync(bool away, string member) =>
+        redis.RunAsync(db => db.SortedSetRemoveAsync(away ? keys.Away : keys.Empty, member));
+
+    private async Task<string[]> DueAsync(RedisKey key, TimeSpan offset)
+    {
+        var due = (RedisResult[])(await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Due,
+            values: [key.ToString(), (long)offset.TotalMilliseconds])))!;
+        return [.. due.Select(d => d.ToString())];
+    }
+}
