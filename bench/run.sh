@@ -10,8 +10,18 @@
 #                             # results in bench/results/<timestamp>-cluster-<preset>.json and the "W1 across two
 #                             # nodes (Redis)" part of docs/benchmarks.md (--smoke: the split run only, ~15 s, no docs)
 #
-# Other options: --targets relay,signalr,node-ws (with --cluster: relay,relay-redis,relay-cluster)
+# Other options: --targets relay,signalr,node-ws (with --cluster: relay,relay-redis,relay-cluster; also: sink)
 #                --workloads w1,w2,w3,w4   --no-docs
+#                --client websocket|raw    how Relay-protocol clients are made (relay, node-ws, sink; SignalR keeps
+#                                          its own client): ClientWebSocket (default) or raw sockets
+#                --pin                     the server on core 0 (taskset -c 0), the load generator on core 1
+#                --rates 1,2,5,...         W1/W2 per-client rates instead of the preset's
+#                --no-stop                 run every W1/W2 rate, even past the latency limit
+#                The target `sink` is the load generator's own trivial fan-out server (Relay.LoadGen sink): with
+#                --client raw --pin it measures the load generator's ceiling, e.g.
+#                ./bench/run.sh --targets sink --workloads w1 --client raw --pin --no-docs
+#   ./bench/run.sh --writeloop  # the limit of one socket write per recipient batch: a drain on core 0, a write
+#                               # loop on core 1 writing batches of 1..32 W1 frames to 1,000 loopback sockets (~30 s)
 #
 # It builds Release into bench/.artifacts, installs what is missing (gnuplot-nox for the chart, the Node
 # baseline's npm packages), then for each workload runs each target in turn: starts the server on 127.0.0.1
@@ -29,6 +39,11 @@ TARGETS_GIVEN=""
 WORKLOADS=w1,w2,w3,w4
 DOCS=1
 CLUSTER=0
+CLIENT=websocket
+PIN=0
+WRITELOOP=0
+RATES=""
+NO_STOP=()
 # The exact command, recorded in the results (and, for --cluster, in docs/benchmarks.md).
 export BENCH_COMMAND="./bench/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
@@ -40,12 +55,18 @@ while [ $# -gt 0 ]; do
     --targets) TARGETS=$2; TARGETS_GIVEN=$2; shift ;;
     --workloads) WORKLOADS=$2; shift ;;
     --no-docs) DOCS=0 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --client) CLIENT=$2; shift ;;
+    --pin) PIN=1 ;;
+    --writeloop) WRITELOOP=1; DOCS=0 ;;
+    --rates) RATES=$2; shift ;;
+    --no-stop) NO_STOP=(--no-stop) ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+case "$CLIENT" in websocket|raw) ;; *) echo "run.sh: --client is websocket or raw" >&2; exit 2 ;; esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 ART="$ROOT/bench/.artifacts"
 RESULTS_DIR="$ROOT/bench/results"
@@ -58,6 +79,8 @@ if [ "$CLUSTER" = 1 ]; then
   else TARGETS=relay,relay-redis,relay-cluster
   fi
   RUN_NAME="$STAMP-cluster-$PRESET"
+elif [ "$WRITELOOP" = 1 ]; then
+  RUN_NAME="$STAMP-writeloop"
 else
   RUN_NAME="$STAMP-$PRESET"
 fi
@@ -70,6 +93,17 @@ export BENCH_LOAD_AVERAGE=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 
 say() { echo "[run.sh] $*" >&2; }
 warn() { echo "[run.sh] WARNING: $*" >&2; }
+free_port() { # [first port]
+  local port
+  for port in $(seq "${1:-5301}" $(( ${1:-5301} + 698 ))); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  return 1
+}
+
 
 stop_pid() { # pid: TERM, up to 10 s, then KILL
   local pid=$1
@@ -130,11 +164,25 @@ dotnet build bench/Relay.LoadGen -c Release --artifacts-path "$ART" -v q -nologo
 LOADGEN="$ART/bin/Relay.LoadGen/release/Relay.LoadGen.dll"
 RELAY_DIR="$ART/bin/Relay.Api/release"
 
+# --- write loop (--writeloop) --------------------------------------------------------------------------------
+if [ "$WRITELOOP" = 1 ]; then
+  command -v taskset >/dev/null || { echo "run.sh: --writeloop needs taskset (util-linux)" >&2; exit 2; }
+  port=$(free_port 5901)
+  taskset -c 0 dotnet "$LOADGEN" drain --port "$port" >"$LOGS/drain.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  say "write loop on core 1 against a drain on core 0 (port $port); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  taskset -c 1 dotnet "$LOADGEN" writeloop --port "$port" | tee "$RESULTS_DIR/$RUN_NAME.md"
+  stop_server
+  say "table in bench/results/$RUN_NAME.md"
+  exit 0
+fi
+
 available=()
 IFS=',' read -r -a wanted <<<"$TARGETS"
 for t in "${wanted[@]}"; do
   case "$t" in
-    relay) available+=(relay) ;;
+    relay|sink) available+=("$t") ;;
     relay-redis|relay-cluster)
       if [ "$CLUSTER" = 1 ]; then available+=("$t"); else warn "$t needs --cluster: skipped"; fi
       ;;
@@ -175,7 +223,13 @@ for t in "${wanted[@]}"; do
   esac
 done
 [ ${#available[@]} -gt 0 ] || { echo "run.sh: no target to run" >&2; exit 1; }
-say "targets: ${available[*]}; workloads: $WORKLOADS; preset: $PRESET"
+say "targets: ${available[*]}; workloads: $WORKLOADS; preset: $PRESET; client: $CLIENT$([ "$PIN" = 1 ] && echo "; server pinned to core 0, load generator to core 1")"
+if [ "$PIN" = 1 ] && [ "$CLUSTER" = 1 ]; then
+  warn "--pin applies to single-server runs only: ignored with --cluster"
+fi
+if [ "$PIN" = 1 ] && ! command -v taskset >/dev/null; then
+  echo "run.sh: --pin needs taskset (util-linux)" >&2; exit 2
+fi
 if awk -v l="$BENCH_LOAD_AVERAGE" 'BEGIN { exit !(l > 1.5) }'; then
   warn "load average is $BENCH_LOAD_AVERAGE: other work on this machine will distort the numbers (best run on an idle machine)"
 fi
@@ -193,17 +247,6 @@ if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((W3_WANTED + 1000)) ]; then
 fi
 
 # --- servers -------------------------------------------------------------------------------------------------
-free_port() { # [first port]
-  local port
-  for port in $(seq "${1:-5301}" $(( ${1:-5301} + 698 ))); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-  return 1
-}
-
 relay_args() { # the production settings of every Relay server and node
   echo --environment Production --Relay:AllowAnonymousApi=true --Relay:RateLimit:MessagesPerSecond=1000000 \
     --Relay:RateLimit:Burst=1000000 --Relay:MaxConnections=100000 --Relay:MaxClientsCap=1000 \
@@ -226,19 +269,29 @@ wait_ready() { # name pid url log: true once url answers, within 30 s, while pid
   return 1
 }
 
+SERVER_PIN=()
+LOADGEN_PIN=()
+if [ "$PIN" = 1 ] && [ "$CLUSTER" = 0 ]; then
+  SERVER_PIN=(taskset -c 0)
+  LOADGEN_PIN=(taskset -c 1)
+fi
+
 start_server() { # target port log
   local target=$1 port=$2 log=$3
   case "$target" in
     relay)
       # shellcheck disable=SC2046
-      (cd "$RELAY_DIR" && exec dotnet Relay.Api.dll --urls "http://127.0.0.1:$port" $(relay_args)) >"$log" 2>&1 &
+      (cd "$RELAY_DIR" && exec "${SERVER_PIN[@]}" dotnet Relay.Api.dll --urls "http://127.0.0.1:$port" $(relay_args)) >"$log" 2>&1 &
       ;;
     signalr)
-      (cd "$(dirname "$SIGNALR_DLL")" && exec dotnet "$(basename "$SIGNALR_DLL")" --urls "http://127.0.0.1:$port" \
+      (cd "$(dirname "$SIGNALR_DLL")" && exec "${SERVER_PIN[@]}" dotnet "$(basename "$SIGNALR_DLL")" --urls "http://127.0.0.1:$port" \
         --environment Production --Logging:LogLevel:Default=Warning) >"$log" 2>&1 &
       ;;
     node-ws)
-      node bench/baselines/node-ws/server.js --port "$port" >"$log" 2>&1 &
+      "${SERVER_PIN[@]}" node bench/baselines/node-ws/server.js --port "$port" >"$log" 2>&1 &
+      ;;
+    sink)
+      "${SERVER_PIN[@]}" dotnet "$LOADGEN" sink --port "$port" >"$log" 2>&1 &
       ;;
   esac
   SERVER_PID=$!
@@ -314,7 +367,9 @@ if [ "$CLUSTER" = 1 ]; then
         ;;
       *) warn "$t is not a --cluster target (relay, relay-redis, relay-cluster): skipped"; continue ;;
     esac
-    if ! timeout 900 dotnet "$LOADGEN" run "${args[@]}" --workload w1 --preset "$PRESET" --out "$RESULTS"; then
+    if [ -n "$RATES" ]; then args+=(--rates "$RATES"); fi
+    args+=("${NO_STOP[@]}")
+    if ! timeout 900 dotnet "$LOADGEN" run "${args[@]}" --client "$CLIENT" --workload w1 --preset "$PRESET" --out "$RESULTS"; then
       warn "$t w1 reported a failure (see above)"
       failures=$((failures + 1))
     fi
@@ -351,8 +406,15 @@ for w in "${workloads[@]}"; do
     fi
     extra=()
     if [ "$w" = w3 ] && [ ${#W3_ARGS[@]} -gt 0 ]; then extra=("${W3_ARGS[@]}"); fi
+    if [ -n "$RATES" ]; then extra+=(--rates "$RATES"); fi
+    extra+=("${NO_STOP[@]}")
+    target_args=(--target "$t")
+    case "$t" in
+      sink) target_args=(--target relay --label sink --client "$CLIENT") ;;
+      relay|node-ws) target_args+=(--client "$CLIENT") ;;
+    esac
     # A hung run is impossible by design (every step is timed), but bound it anyway.
-    if ! timeout 900 dotnet "$LOADGEN" run --target "$t" --url "http://127.0.0.1:$port" --workload "$w" \
+    if ! timeout 900 "${LOADGEN_PIN[@]}" dotnet "$LOADGEN" run "${target_args[@]}" --url "http://127.0.0.1:$port" --workload "$w" \
         --preset "$PRESET" --server-pid "$SERVER_PID" --out "$RESULTS" "${extra[@]}"; then
       warn "$t $w reported a failure (see above)"
       failures=$((failures + 1))

@@ -15,16 +15,25 @@ internal static class Program
     private const string Usage = """
         Relay.LoadGen run --target relay|signalr|node-ws --url http://127.0.0.1:PORT[,http://127.0.0.1:PORT2] --workload w1[,w2,w3,w4]
             [--url2 http://127.0.0.1:PORT2] [--label NAME] [--preset full|quick|smoke] [--server-pid PID[,PID2]] [--redis-pid PID]
-            [--out results.json] [--api-key KEY]
+            [--out results.json] [--api-key KEY] [--client websocket|raw] [--raw-loops N] [--pacers N]
             [--rooms N] [--clients N (per room)] [--rates 1,2,5,...] [--payload BYTES] [--mode text|binary]
             [--duration S] [--warmup S] [--p99-limit-ms MS] [--no-stop]
             [--connections N] [--concurrency N] [--hold S] [--sources 127.0.0.2,127.0.0.3|none]
         Relay.LoadGen report --in results.json [--md docs/benchmarks.md] [--plot-data DIR] [--png docs/benchmarks-w1.png]
         Relay.LoadGen report --section cluster --in cluster.json [--md docs/benchmarks.md]
+        Relay.LoadGen sink [--port 5999] [--flush-ms 5] [--no-relay]
+                                                             a trivial fan-out server, to measure the generator's own ceiling
+        Relay.LoadGen drain [--port 5998]                    reads and discards whatever is written to it
+        Relay.LoadGen writeloop [--port 5998] [--sockets 1000] [--payload 64] [--batches 1,2,4,8,16,32] [--seconds 3]
+                                                             one-write-per-recipient-batch limit: writes frames to a drain
 
         Several URLs (a comma-separated --url, or --url2) are nodes of one cluster: rooms are created on the first,
         client i of a room joins through node i mod N, and W1/W2 steps also report same-node and cross-node latency.
         --label names the target in the results (default: the target, or <target>-cluster for several nodes).
+        --client raw: Relay-protocol clients are raw sockets (hand-made upgrade, pre-masked frames, frames parsed in
+        place from 64 KiB reads) served by --raw-loops I/O threads (default 1), instead of one ClientWebSocket each;
+        its W1/W2 pacers (one per 50 clients, at most 4; --pacers N) tick on one thread of its own instead of thread-pool
+        timers.
         """;
 
     public static async Task<int> Main(string[] args)
@@ -49,6 +58,9 @@ internal static class Program
             {
                 "run" => await RunAsync(options, cancel.Token),
                 "report" => Report.Run(options),
+                "sink" => Tools.FanOutSink.Run(options),
+                "drain" => Tools.WriteLoop.RunDrain(options),
+                "writeloop" => Tools.WriteLoop.Run(options),
                 _ => throw new ArgumentException($"unknown command '{args[0]}'"),
             };
         }
@@ -74,15 +86,16 @@ internal static class Program
         var failed = false;
 
         var apiKey = o.GetValueOrDefault("api-key");
+        var client = o.GetValueOrDefault("client", TargetFactory.WebSocketClient);
+        var rawLoops = o.TryGetValue("raw-loops", out var loops) ? int.Parse(loops, CultureInfo.InvariantCulture) : 1;
+        ITarget Create(Uri u) => TargetFactory.Create(targetName, u, apiKey, client, rawLoops);
         await using var target = urls.Count == 1 && !o.ContainsKey("label")
-            ? TargetFactory.Create(targetName, urls[0], apiKey)
-            : new ClusterTarget(
-                o.GetValueOrDefault("label", targetName + "-cluster"),
-                [.. urls.Select(u => TargetFactory.Create(targetName, u, apiKey))]);
+            ? Create(urls[0])
+            : new ClusterTarget(o.GetValueOrDefault("label", targetName + "-cluster"), [.. urls.Select(Create)]);
         foreach (var id in workloads)
         {
             var options = Apply(WorkloadOptions.For(id, preset), o);
-            Console.WriteLine($"== {target.Name} {id.ToUpperInvariant()} ({preset}) against {url}");
+            Console.WriteLine($"== {target.Name} {id.ToUpperInvariant()} ({preset}, {client} client) against {url}");
             WorkloadResult result;
             try
             {
@@ -94,6 +107,7 @@ internal static class Program
                 result = new WorkloadResult { Target = target.Name, Workload = id, Parameters = options.Describe(id), Failure = $"{ex.GetType().Name}: {ex.Message}" };
             }
 
+            result.Parameters["client"] = client;
             failed |= result.Failure is not null;
             document.Runs.Add(result);
             if (outPath is not null)
@@ -110,6 +124,7 @@ internal static class Program
         static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
         static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
         var sources = o.GetValueOrDefault("sources");
+        var raw = o.GetValueOrDefault("client") == TargetFactory.RawClient;
         int[]? serverPids = o.TryGetValue("server-pid", out var pids) ? [.. pids.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(I)] : null;
         return d with
         {
@@ -136,6 +151,8 @@ internal static class Program
             ServerPid = serverPids is null ? d.ServerPid : serverPids[0],
             OtherServerPids = serverPids is null ? d.OtherServerPids : serverPids[1..],
             RedisPid = o.TryGetValue("redis-pid", out var redisPid) ? I(redisPid) : d.RedisPid,
+            Pacers = o.TryGetValue("pacers", out var pacers) ? I(pacers) : d.Pacers,
+            DedicatedPacers = raw || d.DedicatedPacers,
         };
     }
 
@@ -150,7 +167,7 @@ internal static class Program
             }
 
             var name = args[i][2..];
-            var flag = name is "no-stop";
+            var flag = name is "no-stop" or "no-relay";
             options[name] = flag ? "true" : i + 1 < args.Length ? args[++i] : throw new ArgumentException($"--{name} needs a value");
         }
 

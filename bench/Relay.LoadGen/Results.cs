@@ -187,6 +187,12 @@ public sealed class StepResult
     /// <summary>The Redis process, when sampled.</summary>
     public ProcessSample? Redis { get; set; }
 
+    /// <summary>Raw-socket client: reads per second across all its sockets in the window.</summary>
+    public double? ReadsPerSecond { get; set; }
+
+    /// <summary>Raw-socket client: frames per read in the window (how much each large read carried).</summary>
+    public double? FramesPerRead { get; set; }
+
     public bool WithinLimits { get; set; }
 }
 

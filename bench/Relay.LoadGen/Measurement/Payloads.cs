@@ -34,6 +34,12 @@ public static class Payloads
         return bytes;
     }
 
+    /// <summary>
+    /// How many leading bytes of a payload <see cref="Stamp"/> may change (text: the quote, up to 19 digits, the
+    /// `:` and the tag; binary: the 8-byte timestamp and the tag); the rest stays as <see cref="Create"/> made it.
+    /// </summary>
+    public static int StampedBytes(bool binary) => binary ? 9 : MinTextSize;
+
     /// <summary>No origin tag: the padding character.</summary>
     public const byte NoTag = (byte)'x';
 

@@ -251,7 +251,7 @@ public static class Report
 
     /// <summary>A W1/W2 run's sizes and step timing, from its parameters.</summary>
     internal static string StepParameters(Dictionary<string, string> p) =>
-        Inv($"{p.GetValueOrDefault("rooms")} room(s) x {p.GetValueOrDefault("clientsPerRoom")} clients, {p.GetValueOrDefault("payloadBytes")}-byte {p.GetValueOrDefault("mode")} payloads, {p.GetValueOrDefault("warmUpSeconds")} s warm-up + {p.GetValueOrDefault("durationSeconds")} s measured per step");
+        Inv($"{p.GetValueOrDefault("rooms")} room(s) x {p.GetValueOrDefault("clientsPerRoom")} clients, {p.GetValueOrDefault("payloadBytes")}-byte {p.GetValueOrDefault("mode")} payloads, {p.GetValueOrDefault("warmUpSeconds")} s warm-up + {p.GetValueOrDefault("durationSeconds")} s measured per step{(p.GetValueOrDefault("client") == "raw" ? ", raw-socket load-generator clients (`--client raw`)" : string.Empty)}");
 
     /// <summary>A run's name in bold, with its failure if any.</summary>
     internal static string RunHeading(WorkloadResult run) =>

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
-using System.Text.Json;
 
 namespace Relay.LoadGen.Targets;
 
@@ -26,11 +24,7 @@ public sealed class RelayTarget : ITarget
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         Name = name;
-        _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (!string.IsNullOrEmpty(apiKey))
-        {
-            _http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
-        }
+        _http = RelayRest.CreateHttpClient(baseAddress, apiKey);
 
         var ws = new UriBuilder(baseAddress) { Scheme = baseAddress.Scheme == "https" ? "wss" : "ws", Path = "/v1/websocket" };
         _webSocketUri = ws.Uri;
@@ -38,28 +32,12 @@ public sealed class RelayTarget : ITarget
 
     public string Name { get; }
 
-    public async Task<string> CreateRoomAsync(int maxClients, CancellationToken cancellationToken)
-    {
-        using var response = await _http.PostAsJsonAsync("/v1/api/rooms", new { maxClients }, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            throw new HttpRequestException($"create room: {(int)response.StatusCode} {body}");
-        }
-
-        using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        var id = json.RootElement.GetProperty("id").GetString()!;
-        var secret = json.RootElement.GetProperty("secret").GetString()!;
-        return id + " " + secret;
-    }
+    public Task<string> CreateRoomAsync(int maxClients, CancellationToken cancellationToken) =>
+        RelayRest.CreateRoomAsync(_http, maxClients, cancellationToken);
 
     public async Task<IBenchClient> ConnectAsync(string room, IPAddress? localAddress, Action<ReadOnlyMemory<byte>, long> onMessage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(room);
-        var space = room.IndexOf(' ', StringComparison.Ordinal);
-        var roomId = room[..space];
-        var secret = room[(space + 1)..];
-
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = Timeout.InfiniteTimeSpan;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -67,7 +45,7 @@ public sealed class RelayTarget : ITarget
         try
         {
             await socket.ConnectAsync(_webSocketUri, _invokers.For(localAddress), timeout.Token);
-            var connect = JsonSerializer.SerializeToUtf8Bytes(new ConnectMessage("connect", roomId, secret), LoadGenJson.Default.ConnectMessage);
+            var connect = RelayRest.ConnectMessage(room);
             await socket.SendAsync(connect, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
             var client = new RelayClient(socket, onMessage);
             await client.WaitForConnectedAsync(timeout.Token);
@@ -152,7 +130,7 @@ public sealed class RelayTarget : ITarget
                     continue;
                 }
 
-                var kind = ReadEnvelope(_receive.AsSpan(0, count), out _, out _);
+                var kind = RelayEnvelope.Read(_receive.AsSpan(0, count), out _, out _);
                 if (kind == Envelope.Connected)
                 {
                     return;
@@ -210,7 +188,7 @@ public sealed class RelayTarget : ITarget
                         continue;
                     }
 
-                    var kind = ReadEnvelope(_receive.AsSpan(0, count), out var dataStart, out var dataLength);
+                    var kind = RelayEnvelope.Read(_receive.AsSpan(0, count), out var dataStart, out var dataLength);
                     if (kind == Envelope.Message && dataStart >= 0)
                     {
                         _onMessage(_receive.AsMemory(dataStart, dataLength), arrived);
@@ -258,65 +236,4 @@ public sealed class RelayTarget : ITarget
             }
         }
     }
-
-    private enum Envelope
-    {
-        Other,
-        Connected,
-        Message,
-        Error,
-    }
-
-    /// <summary>Finds `type` and the raw `data` slice of a server text message without building a DOM.</summary>
-    private static Envelope ReadEnvelope(ReadOnlySpan<byte> utf8, out int dataStart, out int dataLength)
-    {
-        dataStart = -1;
-        dataLength = 0;
-        var kind = Envelope.Other;
-        try
-        {
-            var reader = new Utf8JsonReader(utf8);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return Envelope.Other;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("type"u8))
-                {
-                    reader.Read();
-                    kind = reader.ValueTextEquals("message"u8) ? Envelope.Message
-                        : reader.ValueTextEquals("connected"u8) ? Envelope.Connected
-                        : reader.ValueTextEquals("error"u8) ? Envelope.Error
-                        : Envelope.Other;
-                    if (kind is not Envelope.Message)
-                    {
-                        return kind;
-                    }
-                }
-                else if (reader.ValueTextEquals("data"u8))
-                {
-                    reader.Read();
-                    var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    dataStart = start;
-                    dataLength = (int)reader.BytesConsumed - start;
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            return Envelope.Other;
-        }
-
-        return kind;
-    }
 }
-
-internal sealed record ConnectMessage(string Type, string RoomId, string Secret);

@@ -56,12 +56,13 @@ public static class ThroughputRunner
             }
 
             var slots = BuildSlots(clients, options, cluster);
+            var counters = CountersOf(target);
 
             // Priming, not measured: JIT, tiering and pools of both sides warm up at the first rate.
             var prime = options.Prime ?? TimeSpan.FromSeconds(Math.Max(1, options.WarmUp.TotalSeconds * 2));
             if (prime > TimeSpan.Zero)
             {
-                await RunStepAsync(slots, options.Rates[0], options with { WarmUp = TimeSpan.Zero, Duration = prime, ServerPid = null, OtherServerPids = [], RedisPid = null }, router, cluster is not null, cancellationToken);
+                await RunStepAsync(slots, options.Rates[0], options with { WarmUp = TimeSpan.Zero, Duration = prime, ServerPid = null, OtherServerPids = [], RedisPid = null }, router, cluster is not null, counters, cancellationToken);
                 log.WriteLine($"[{target.Name} {id}] primed for {prime.TotalSeconds} s at {options.Rates[0]} msgs/s per client");
             }
 
@@ -71,7 +72,7 @@ public static class ThroughputRunner
             foreach (var rate in options.Rates)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var step = await RunStepAsync(slots, rate, options, router, cluster is not null, cancellationToken);
+                var step = await RunStepAsync(slots, rate, options, router, cluster is not null, counters, cancellationToken);
                 result.Steps.Add(step);
                 log.WriteLine(FormatStep(step));
 
@@ -106,8 +107,13 @@ public static class ThroughputRunner
         ArgumentNullException.ThrowIfNull(s);
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{s.RatePerClient,8:0.##} {s.SentPerSecond,10:N0} {s.ExpectedPerSecond,11:N0} {s.DeliveredPerSecond,12:N0} {s.DeliveredRatio * 100,7:0.00} {s.Latency.P50Ms,8:0.00} {s.Latency.P99Ms,8:0.00} {s.Latency.P999Ms,9:0.00} {s.Errors,6} {s.Drops,8} {s.SendsSkipped,8} {s.Server.CpuPercent,8:0} {s.Server.MaxRssMiB,8:0} {s.LoadGen.CpuPercent,8:0}{(s.WithinLimits ? string.Empty : "  *")}{Split(s)}");
+            $"{s.RatePerClient,8:0.##} {s.SentPerSecond,10:N0} {s.ExpectedPerSecond,11:N0} {s.DeliveredPerSecond,12:N0} {s.DeliveredRatio * 100,7:0.00} {s.Latency.P50Ms,8:0.00} {s.Latency.P99Ms,8:0.00} {s.Latency.P999Ms,9:0.00} {s.Errors,6} {s.Drops,8} {s.SendsSkipped,8} {s.Server.CpuPercent,8:0} {s.Server.MaxRssMiB,8:0} {s.LoadGen.CpuPercent,8:0}{(s.WithinLimits ? string.Empty : "  *")}{Reads(s)}{Split(s)}");
     }
+
+    /// <summary>The raw-socket client's reads (empty for other clients).</summary>
+    private static string Reads(StepResult s) => s.FramesPerRead is { } perRead
+        ? string.Create(CultureInfo.InvariantCulture, $"  | {s.ReadsPerSecond:N0} reads/s, {perRead:0.0} frames/read")
+        : string.Empty;
 
     /// <summary>Same-node and cross-node latency of a split step (empty otherwise).</summary>
     private static string Split(StepResult s) => s.SameNode is { } same && s.CrossNode is { } cross
@@ -161,7 +167,7 @@ public static class ThroughputRunner
         return [.. slots];
     }
 
-    private static async Task<StepResult> RunStepAsync(Slot[] slots, double rate, WorkloadOptions options, Router router, bool split, CancellationToken cancellationToken)
+    private static async Task<StepResult> RunStepAsync(Slot[] slots, double rate, WorkloadOptions options, Router router, bool split, IReceiveCounters? counters, CancellationToken cancellationToken)
     {
         using var recorder = new LatencyRecorder(options.Binary);
         var frequency = (double)Stopwatch.Frequency;
@@ -172,11 +178,13 @@ public static class ThroughputRunner
         router.Current = recorder;
         var errorsBefore = slots.Sum(s => (long)s.Client.Errors);
 
-        var pacerCount = Math.Clamp(slots.Length / 50, 1, 4);
+        var pacerCount = options.Pacers is { } pacersWanted ? Math.Clamp(pacersWanted, 1, Math.Max(1, slots.Length)) : Math.Clamp(slots.Length / 50, 1, 4);
         var pacers = Enumerable.Range(0, pacerCount)
             .Select(p => new Pacer([.. slots.Where((_, i) => i % pacerCount == p)], options.Binary))
             .ToArray();
-        var running = pacers.Select(p => Task.Run(() => p.RunAsync(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken)).ToArray();
+        var running = options.DedicatedPacers
+            ? [Task.Factory.StartNew(() => Pacer.RunAll(pacers, rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)]
+            : pacers.Select(p => Task.Run(() => p.RunAsync(rate, begin, windowStart, windowEnd, cancellationToken), cancellationToken)).ToArray();
 
         var servers = new[] { options.ServerPid }.Concat(options.OtherServerPids.Select(p => (int?)p)).Select(p => new ProcessSampler(p)).ToArray();
         var redis = options.RedisPid is null ? null : new ProcessSampler(options.RedisPid);
@@ -189,7 +197,9 @@ public static class ThroughputRunner
 
         redis?.Start();
         self.Start();
+        var readsBefore = counters?.ReceiveCounters;
         await DelayUntil(windowEnd, cancellationToken);
+        var readsInWindow = counters is null ? default : Subtract(counters.ReceiveCounters, readsBefore!.Value);
         var serverSamples = new List<ProcessSample>();
         foreach (var sampler in servers)
         {
@@ -274,9 +284,28 @@ public static class ThroughputRunner
             LoadGen = selfSample,
             SameNode = split ? LatencyRecorder.Summarize(recorder.MergeSameNode()) : null,
             CrossNode = split ? LatencyRecorder.Summarize(recorder.MergeCrossNode()) : null,
+            ReadsPerSecond = counters is null ? null : Math.Round(readsInWindow.Reads / seconds, 1),
+            FramesPerRead = counters is null || readsInWindow.Reads == 0 ? null : Math.Round(readsInWindow.Frames / (double)readsInWindow.Reads, 2),
         };
         step.WithinLimits = expected > 0 && step.Latency.P99Ms <= options.P99LimitMs && step.DeliveredRatio >= options.MinDeliveredRatio;
         return step;
+    }
+
+    private static (long Reads, long Frames, long Bytes) Subtract((long Reads, long Frames, long Bytes) a, (long Reads, long Frames, long Bytes) b) =>
+        (a.Reads - b.Reads, a.Frames - b.Frames, a.Bytes - b.Bytes);
+
+    /// <summary>The raw-socket client's read counters (all nodes of a cluster together), null for other clients.</summary>
+    private static IReceiveCounters? CountersOf(ITarget target) => target switch
+    {
+        IReceiveCounters c => c,
+        ClusterTarget cluster when cluster.Nodes.All(n => n is IReceiveCounters) => new SummedCounters([.. cluster.Nodes.Cast<IReceiveCounters>()]),
+        _ => null,
+    };
+
+    private sealed class SummedCounters(IReceiveCounters[] parts) : IReceiveCounters
+    {
+        public (long Reads, long Frames, long Bytes) ReceiveCounters =>
+            parts.Aggregate((0L, 0L, 0L), (sum, p) => (sum.Item1 + p.ReceiveCounters.Reads, sum.Item2 + p.ReceiveCounters.Frames, sum.Item3 + p.ReceiveCounters.Bytes));
     }
 
     private static async Task DelayUntil(long timestamp, CancellationToken cancellationToken)
@@ -322,6 +351,8 @@ public static class ThroughputRunner
     /// <summary>Sends a share of the clients' broadcasts at the step's rate, one coarse tick at a time.</summary>
     private sealed class Pacer(Slot[] slots, bool binary)
     {
+        private bool HasClients => slots.Length > 0;
+
         public long SentInWindow { get; private set; }
 
         public long ExpectedInWindow { get; private set; }
@@ -329,6 +360,12 @@ public static class ThroughputRunner
         public long SkippedInWindow { get; private set; }
 
         public long SendErrors { get; private set; }
+
+        private double _perSecond;
+        private long _maxCatchUp;
+        private long _start;
+        private long _issued;
+        private int _next;
 
         public async Task RunAsync(double ratePerClient, long begin, long windowStart, long windowEnd, CancellationToken cancellationToken)
         {
@@ -338,53 +375,104 @@ public static class ThroughputRunner
             }
 
             await DelayUntil(begin, cancellationToken);
-            var perSecond = ratePerClient * slots.Length;
-            var maxCatchUp = Math.Max(1, (long)(perSecond * 0.2));
-            var frequency = (double)Stopwatch.Frequency;
-            var start = Stopwatch.GetTimestamp();
-            long issued = 0;
-            var next = 0;
+            Begin(ratePerClient);
             using var timer = new PeriodicTimer(Tick);
+            while (RunTick(windowStart, windowEnd, cancellationToken))
+            {
+                await timer.WaitForNextTickAsync(cancellationToken);
+            }
+        }
+
+        /// <summary>
+        /// The same pacing for all <paramref name="pacers"/> on one thread of its own that sleeps between ticks
+        /// and runs every pacer's tick back to back, as the thread-pool timers of <see cref="RunAsync"/> fire
+        /// together (so the offered load has the same shape), but with no pool thread spinning for work after
+        /// each tick: what the raw-socket client wants from a single core.
+        /// </summary>
+        public static void RunAll(Pacer[] pacers, double ratePerClient, long begin, long windowStart, long windowEnd, CancellationToken cancellationToken)
+        {
+            var active = pacers.Where(p => p.HasClients).ToList();
+            if (active.Count == 0 || ratePerClient <= 0)
+            {
+                return;
+            }
+
+            while (Stopwatch.GetTimestamp() < begin)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Thread.Sleep(Tick);
+            }
+
+            foreach (var p in active)
+            {
+                p.Begin(ratePerClient);
+            }
+
             while (true)
             {
-                var now = Stopwatch.GetTimestamp();
-                if (now >= windowEnd)
+                var running = false;
+                foreach (var p in active)
+                {
+                    running |= p.RunTick(windowStart, windowEnd, cancellationToken);
+                }
+
+                if (!running)
                 {
                     return;
                 }
 
-                var due = (long)(perSecond * ((now - start) / frequency)) - issued;
-                if (due > maxCatchUp)
-                {
-                    // The pacer fell behind (a stalled machine): do not burst to catch up, count them as skipped.
-                    if (now >= windowStart)
-                    {
-                        SkippedInWindow += due - maxCatchUp;
-                    }
-
-                    issued += due - maxCatchUp;
-                    due = maxCatchUp;
-                }
-
-                for (var k = 0; k < due; k++)
-                {
-                    issued++;
-                    var slot = slots[next];
-                    next = next + 1 == slots.Length ? 0 : next + 1;
-                    var ts = Send(slot, cancellationToken);
-                    if (ts >= windowStart && ts < windowEnd)
-                    {
-                        SentInWindow++;
-                        ExpectedInWindow += slot.Recipients;
-                    }
-                    else if (ts < 0 && now >= windowStart && now < windowEnd)
-                    {
-                        SkippedInWindow++;
-                    }
-                }
-
-                await timer.WaitForNextTickAsync(cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                Thread.Sleep(Tick);
             }
+        }
+
+        private void Begin(double ratePerClient)
+        {
+            _perSecond = ratePerClient * slots.Length;
+            _maxCatchUp = Math.Max(1, (long)(_perSecond * 0.2));
+            _start = Stopwatch.GetTimestamp();
+        }
+
+        /// <summary>Sends what is due by now; false once the window is over.</summary>
+        private bool RunTick(long windowStart, long windowEnd, CancellationToken cancellationToken)
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (now >= windowEnd)
+            {
+                return false;
+            }
+
+            var due = (long)(_perSecond * ((now - _start) / (double)Stopwatch.Frequency)) - _issued;
+            if (due > _maxCatchUp)
+            {
+                // The pacer fell behind (a stalled machine): do not burst to catch up, count them as skipped.
+                if (now >= windowStart)
+                {
+                    SkippedInWindow += due - _maxCatchUp;
+                }
+
+                _issued += due - _maxCatchUp;
+                due = _maxCatchUp;
+            }
+
+            for (var k = 0; k < due; k++)
+            {
+                _issued++;
+                var slot = slots[_next];
+                _next = _next + 1 == slots.Length ? 0 : _next + 1;
+                var ts = Send(slot, cancellationToken);
+                if (ts >= windowStart && ts < windowEnd)
+                {
+                    SentInWindow++;
+                    ExpectedInWindow += slot.Recipients;
+                }
+                else if (ts < 0 && now >= windowStart && now < windowEnd)
+                {
+                    SkippedInWindow++;
+                }
+            }
+
+            return true;
         }
 
         /// <summary>Starts one broadcast; returns its timestamp, or -1 when the client was busy or dead.</summary>

@@ -33,6 +33,20 @@ public sealed record WorkloadOptions
     /// <summary>Stop stepping once a step's p99 passes the limit or its delivered rate stops growing.</summary>
     public bool StopAtLimit { get; init; } = true;
 
+    /// <summary>
+    /// W1/W2 pacers (null: one per 50 clients, at most 4). How many there are shapes the offered load (pacers
+    /// tick together, so several send in the same millisecond), which changes how much a server can batch:
+    /// keep it the same when comparing.
+    /// </summary>
+    public int? Pacers { get; init; }
+
+    /// <summary>
+    /// Run every pacer's ticks on one thread of its own that sleeps between them, instead of thread-pool timers
+    /// (whose pool threads spin for work after every tick): the raw-socket client's choice, so that a single
+    /// core goes to its I/O loop. The ticks are the same, so the offered load keeps its shape.
+    /// </summary>
+    public bool DedicatedPacers { get; init; }
+
     /// <summary>Concurrent connects while setting up (and in W4).</summary>
     public int Concurrency { get; init; } = 64;
 
