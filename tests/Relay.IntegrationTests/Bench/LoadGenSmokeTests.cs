@@ -6,7 +6,6 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Relay.IntegrationTests.Cluster;
 using Relay.IntegrationTests.Hardening;
 using Relay.IntegrationTests.Infrastructure;
 using Relay.LoadGen;
