@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using Relay.Api.Configuration;
 using Relay.Api.Hosting;
+using Relay.Api.Monitor;
 using Relay.Api.Playground;
 using Relay.Api.Realtime;
 using Relay.Api.Rooms;
@@ -77,6 +78,7 @@ public static partial class RelayServer
         app.MapMetrics("/metrics", app.Services.GetRequiredService<PrometheusMetrics>().Registry);
         app.MapRoomsApi();
         app.MapPlayground();
+        app.MapMonitor();
         apiKeys.LogStartupMode();
         return app;
     }

@@ -6,22 +6,26 @@ using Relay.BrowserTests.Infrastructure;
 
 namespace Relay.BrowserTests;
 
-/// <summary>How the playground's files are served: types, caching, security headers, methods, no API key.</summary>
+/// <summary>How the playground's and the monitor's files are served: types, caching, security headers, methods, no API key.</summary>
 [Collection(BrowserCollection.Name)]
 public sealed partial class PlaygroundAssetTests(BrowserFixture fixture)
 {
-    public static TheoryData<string, string> Assets => new()
+    /// <summary>Path, media type, and whether the page may open WebSockets (the monitor does not).</summary>
+    public static TheoryData<string, string, bool> Assets => new()
     {
-        { "/", "text/html" },
-        { "/client/relay.js", "text/javascript" },
-        { "/playground/playground.js", "text/javascript" },
-        { "/playground/playground.css", "text/css" },
-        { "/playground/favicon.svg", "image/svg+xml" },
+        { "/", "text/html", true },
+        { "/client/relay.js", "text/javascript", true },
+        { "/playground/playground.js", "text/javascript", true },
+        { "/playground/playground.css", "text/css", true },
+        { "/playground/favicon.svg", "image/svg+xml", true },
+        { "/monitor", "text/html", false },
+        { "/monitor/monitor.js", "text/javascript", false },
+        { "/monitor/monitor.css", "text/css", false },
     };
 
     [Theory]
     [MemberData(nameof(Assets))]
-    public async Task Served_from_memory_with_type_validators_and_security_headers(string path, string mediaType)
+    public async Task Served_from_memory_with_type_validators_and_security_headers(string path, string mediaType, bool webSockets)
     {
         // The keyed server: these paths never need the API key.
         var server = fixture.Keyed;
@@ -38,7 +42,10 @@ public sealed partial class PlaygroundAssetTests(BrowserFixture fixture)
         var csp = Single(response, "Content-Security-Policy");
         Assert.Contains("default-src 'none'", csp, StringComparison.Ordinal);
         Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
-        Assert.Contains($"connect-src 'self' ws://{server.BaseAddress.Authority} wss://{server.BaseAddress.Authority}", csp, StringComparison.Ordinal);
+        Assert.Contains(
+            webSockets ? $"connect-src 'self' ws://{server.BaseAddress.Authority} wss://{server.BaseAddress.Authority};" : "connect-src 'self';",
+            csp,
+            StringComparison.Ordinal);
         Assert.DoesNotContain("unsafe", csp, StringComparison.Ordinal);
         Assert.Equal(path == "/client/relay.js" ? "*" : null, response.Headers.TryGetValues("Access-Control-Allow-Origin", out var acao) ? acao.Single() : null);
 
@@ -85,15 +92,7 @@ public sealed partial class PlaygroundAssetTests(BrowserFixture fixture)
     [Fact]
     public async Task The_page_has_no_inline_script_style_or_handlers_and_imports_the_browser_client()
     {
-        var html = await fixture.Open.Http.GetStringAsync("/");
-        Assert.DoesNotMatch(InlineScript(), html);
-        Assert.DoesNotMatch(InlineHandler(), html);
-        Assert.DoesNotContain(" style=", html, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("<style", html, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("<script type=\"module\" src=\"/playground/playground.js\"></script>", html, StringComparison.Ordinal);
-
-        var playground = await fixture.Open.Http.GetStringAsync("/playground/playground.js");
-        Assert.Contains("from '/client/relay.js'", playground, StringComparison.Ordinal);
+        var playground = await PageScriptAsync("/", "/playground/playground.js");
         foreach (var forbidden in new[] { "localStorage", "sessionStorage", "document.cookie", "console.log", "console.error", "console.warn", "console.info", "console.debug", "pushState", "replaceState", "location.hash", "location.search", "innerHTML" })
         {
             Assert.DoesNotContain(forbidden, playground, StringComparison.Ordinal);
@@ -103,6 +102,36 @@ public sealed partial class PlaygroundAssetTests(BrowserFixture fixture)
         Assert.DoesNotMatch(ImportStatement(), client);
         Assert.DoesNotMatch(ConsoleCall(), client);
         Assert.True(Encoding.UTF8.GetByteCount(client) < 64 * 1024, "relay.js stays small");
+    }
+
+    [Fact]
+    public async Task The_monitor_has_no_inline_script_style_or_handlers_and_keeps_the_key_out_of_addresses_and_logs()
+    {
+        var monitor = await PageScriptAsync("/monitor", "/monitor/monitor.js");
+        Assert.DoesNotMatch(ConsoleCall(), monitor);
+        // The key lives in this tab's sessionStorage only: never in localStorage, a cookie or an address.
+        foreach (var forbidden in new[] { "localStorage", "document.cookie", "pushState", "replaceState", "location.hash", "location.search", "innerHTML", "secret" })
+        {
+            Assert.DoesNotContain(forbidden, monitor, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    /// <summary>
+    /// Checks that the page at <paramref name="page"/> has no inline script, style or handler and loads its one module
+    /// <paramref name="script"/>, which imports the browser client; returns the script.
+    /// </summary>
+    private async Task<string> PageScriptAsync(string page, string script)
+    {
+        var html = await fixture.Open.Http.GetStringAsync(page);
+        Assert.DoesNotMatch(InlineScript(), html);
+        Assert.DoesNotMatch(InlineHandler(), html);
+        Assert.DoesNotContain(" style=", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<style", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains($"<script type=\"module\" src=\"{script}\"></script>", html, StringComparison.Ordinal);
+
+        var code = await fixture.Open.Http.GetStringAsync(script);
+        Assert.Contains("from '/client/relay.js'", code, StringComparison.Ordinal);
+        return code;
     }
 
     private static string Single(HttpResponseMessage response, string header) =>
