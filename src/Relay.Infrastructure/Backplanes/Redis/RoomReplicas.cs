@@ -293,9 +293,10 @@ internal sealed partial class RoomReplicas(
                     break;
             }
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException or System.Text.Json.JsonException)
+        catch (Exception e)
         {
-            // A message this node cannot apply must not stop the room's channel: reload the room instead.
+            // A message this node cannot apply (or a fault while applying it) must not stop the room's channel, whose
+            // handler this is: reload the room instead.
             LogApplyFailed(logger, replica.Id, e.GetType().Name, e.Message);
             StartResyncLocked(replica, "format");
         }
@@ -417,9 +418,11 @@ internal sealed partial class RoomReplicas(
                 Finish(replica);
             }
         }
-        catch (Exception e) when (e is RoomStoreUnavailableException or RedisException or TimeoutException)
+        catch (Exception e)
         {
-            LogResyncFailed(logger, replica.Id, e.Message);
+            // Redis failed (or, worse, something this node did not foresee): a copy must never stay stuck reloading,
+            // buffering its channel for good while its members wait for events that never come.
+            LogResyncFailed(logger, replica.Id, e is RoomStoreUnavailableException or RedisException or TimeoutException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             lock (replica.Sync)
             {
                 // Tried again by the next check or reconnect; meanwhile the copy goes on with what it has.
