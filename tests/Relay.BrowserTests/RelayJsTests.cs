@@ -419,13 +419,8 @@ public sealed class RelayJsTests(BrowserFixture fixture)
     [Fact]
     public Task A_page_that_drops_resumes_its_seat_and_gets_every_message_once_in_order_while_the_other_sees_it_away_then_back() => fixture.RunAsync(async session =>
     {
-        var room = await fixture.Open.Api.CreateRoomAsync();
-        var alice = await RelayPage.OpenAsync(session, fixture.Open);
-        var bob = await RelayPage.OpenAsync(session, fixture.Open);
-        await alice.ConnectAsync("a", room.Id, room.Secret, "alice", FastReconnect);
-        Assert.Equal(2, (await bob.ConnectAsync("b", room.Id, room.Secret, "bob", SlowResume)).GetProperty("clientId").GetInt32());
+        var (room, alice, bob) = await AliceAndDroppableBobAsync(session);
         Assert.True((await bob.OnClientAsync("b", "c => c.resume && c.resumable")).GetBoolean());
-        await alice.WaitForEventAsync("a", "client_joined", new { clientId = 2 });
 
         // Alice keeps broadcasting numbered messages: some before the drop, a burst (and a binary relay) as soon as she
         // sees bob away, which bob can only get replayed, more as he comes back, then she stops.
@@ -492,12 +487,7 @@ public sealed class RelayJsTests(BrowserFixture fixture)
     [Fact]
     public Task A_resume_refused_because_the_seat_was_kicked_while_away_falls_back_to_a_fresh_connect_and_says_why() => fixture.RunAsync(async session =>
     {
-        var room = await fixture.Open.Api.CreateRoomAsync();
-        var alice = await RelayPage.OpenAsync(session, fixture.Open);
-        var bob = await RelayPage.OpenAsync(session, fixture.Open);
-        await alice.ConnectAsync("a", room.Id, room.Secret, "alice", FastReconnect);
-        await bob.ConnectAsync("b", room.Id, room.Secret, "bob", SlowResume);
-        await alice.WaitForEventAsync("a", "client_joined", new { clientId = 2 });
+        var (_, alice, bob) = await AliceAndDroppableBobAsync(session);
 
         // The host kicks bob's seat as soon as it is away: bob's return cannot be resumed.
         await alice.EvaluateJsonAsync("() => { t.clients.a.on('client_away', ({ clientId }) => t.clients.a.kick(clientId, 'gone')); return true; }");
@@ -545,6 +535,18 @@ public sealed class RelayJsTests(BrowserFixture fixture)
         Assert.DoesNotContain("reconnecting", types);
         Assert.Equal("close", types[^1]);
         Assert.Single(types, t => t == "close");
+    }
+
+    /// <summary>A new room; alice (client 1, the host) in one page, bob (client 2, <see cref="SlowResume"/>) in another.</summary>
+    private async Task<(Relay.IntegrationTests.Infrastructure.CreatedRoom Room, RelayPage Alice, RelayPage Bob)> AliceAndDroppableBobAsync(BrowserSession session)
+    {
+        var room = await fixture.Open.Api.CreateRoomAsync();
+        var alice = await RelayPage.OpenAsync(session, fixture.Open);
+        var bob = await RelayPage.OpenAsync(session, fixture.Open);
+        Assert.Equal(1, (await alice.ConnectAsync("a", room.Id, room.Secret, "alice", FastReconnect)).GetProperty("clientId").GetInt32());
+        Assert.Equal(2, (await bob.ConnectAsync("b", room.Id, room.Secret, "bob", SlowResume)).GetProperty("clientId").GetInt32());
+        await alice.WaitForEventAsync("a", "client_joined", new { clientId = 2 });
+        return (room, alice, bob);
     }
 
     /// <summary>The next WebSocket the page opened through the route (bounded wait).</summary>
