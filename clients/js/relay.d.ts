@@ -164,7 +164,8 @@ export type ServerErrorCode =
     | 'forbidden'
     | 'unknown_client'
     | 'rate_limited'
-    | 'unavailable';
+    | 'unavailable'
+    | 'resume_failed';
 
 /** Codes of failures found by the client itself. */
 export type LocalErrorCode = 'connection_closed' | 'timeout' | 'not_open' | 'already_connected' | 'client_closed';
@@ -228,6 +229,8 @@ export interface ClientInfo {
     /** the user id (`sub`) of the client token it joined with; absent otherwise */
     userId?: string;
     isHost: boolean;
+    /** present while the client is away: its connection dropped and it may resume its seat */
+    away?: true;
 }
 
 /** How a connection ended. */
@@ -269,6 +272,16 @@ export interface RelayClientOptions {
     baseUrl?: string;
     /** reconnect after an unexpected drop (default false); `true` uses the default {@link ReconnectOptions} */
     reconnect?: boolean | ReconnectOptions;
+    /**
+     * with reconnection on: join with `resume: true` and, after a drop, come back to the same seat (same client id,
+     * every missed event once); default true. `false` joins afresh after each drop.
+     */
+    resume?: boolean;
+    /**
+     * open each WebSocket in a hidden frame of the page, so that {@link RelayClient.drop} can cut it as a lost
+     * network would (browser pages only, not with a `WebSocket` option); default false
+     */
+    droppable?: boolean;
     /** how long {@link RelayClient.connect} waits for `connected`; default 10000 */
     joinTimeoutMs?: number;
     /** WebSocket implementation (default: the global one) */
@@ -310,7 +323,22 @@ export interface ConnectedMessage {
     metadata: JsonObject;
     /** every client of the room, this one included */
     clients: ClientInfo[];
+    /** joined with `resume: true` in a room with resume on: the single-use token of the seat */
+    resumeToken?: string;
+    /** joined with `resume: true` in a room with resume on: the room's latest `seq` (the view starts after it) */
+    seq?: number;
     ref?: MessageRef;
+}
+
+/** `resumed`: this client came back to its seat; the `missed` room events follow, then live ones. */
+export interface ResumedMessage extends Omit<ConnectedMessage, 'type' | 'resumeToken' | 'seq'> {
+    type: 'resumed';
+    /** the seat's new single-use token */
+    resumeToken: string;
+    /** the room's latest `seq` when the return took effect */
+    seq: number;
+    /** how many missed room events follow */
+    missed: number;
 }
 
 /** `client_joined`: another client joined the room. */
@@ -320,6 +348,22 @@ export interface ClientJoinedMessage {
     name: string | null;
     /** the user id (`sub`) of the client token it joined with; absent otherwise */
     userId?: string;
+    /** in a room with resume on */
+    seq?: number;
+}
+
+/** `client_away`: another client's connection dropped; it keeps its seat for the room's resume window. */
+export interface ClientAwayMessage {
+    type: 'client_away';
+    clientId: number;
+    seq: number;
+}
+
+/** `client_back`: an away client resumed its seat. */
+export interface ClientBackMessage {
+    type: 'client_back';
+    clientId: number;
+    seq: number;
 }
 
 /** Why a client left a room. */
@@ -330,12 +374,16 @@ export interface ClientLeftMessage {
     type: 'client_left';
     clientId: number;
     reason: ClientLeftReason;
+    /** in a room with resume on */
+    seq?: number;
 }
 
 /** `host_changed`: the room has a new host (`hostId` null: none). */
 export interface HostChangedMessage {
     type: 'host_changed';
     hostId: number | null;
+    /** in a room with resume on */
+    seq?: number;
 }
 
 /** `message`: relayed JSON data (`from` 0 is the server: a backend push). */
@@ -343,6 +391,8 @@ export interface DataMessage<T = JsonValue> {
     type: 'message';
     from: number;
     data: T;
+    /** in a room with resume on */
+    seq?: number;
 }
 
 /** `kicked`: this client was kicked (close 4001 follows). */
@@ -385,8 +435,11 @@ export interface ErrorMessage {
 /** Every text message the server sends. */
 export type ServerMessage =
     | ConnectedMessage
+    | ResumedMessage
     | ClientJoinedMessage
     | ClientLeftMessage
+    | ClientAwayMessage
+    | ClientBackMessage
     | HostChangedMessage
     | DataMessage
     | KickedMessage
@@ -399,6 +452,20 @@ export type ServerMessage =
 export interface BinaryMessage {
     from: number;
     data: Uint8Array;
+    /** to a resumable seat (12-byte header): the relay's `seq` (0: unnumbered) */
+    seq?: number;
+}
+
+/** The `detail` of `resumefailed`: a reconnection could not resume the seat; a fresh `connect` follows. */
+export interface ResumeFailedDetail {
+    /** the server's refusal code, `resume_failed` (window over, seat kicked, room gone, token used, history gone) */
+    code: ServerErrorCode | (string & {});
+    /** the server's message */
+    reason: string;
+    /** the client id the seat had */
+    previousClientId: number | null;
+    /** the `seq` of the last room event delivered; nothing after it was replayed */
+    lastSeq: number;
 }
 
 /** {@link RelayClient.state}. */
@@ -407,8 +474,11 @@ export type RelayClientState = 'idle' | 'connecting' | 'connected' | 'left' | 'r
 /** The `detail` of every event of {@link RelayClient}, by event name. */
 export interface RelayClientEventMap {
     connected: ConnectedMessage;
+    resumed: ResumedMessage;
     client_joined: ClientJoinedMessage;
     client_left: ClientLeftMessage;
+    client_away: ClientAwayMessage;
+    client_back: ClientBackMessage;
     host_changed: HostChangedMessage;
     message: DataMessage;
     kicked: KickedMessage;
@@ -424,8 +494,13 @@ export interface RelayClientEventMap {
     close: CloseInfo;
     /** before each reconnection attempt */
     reconnecting: { attempt: number; delayMs: number };
-    /** a reconnection joined the room again (after its `connected` event; the client has a new client id) */
-    reconnected: { connected: ConnectedMessage; attempts: number; previousClientId: number | null };
+    /**
+     * a reconnection is in the room again: after its `resumed` event (`resumed` true, same client id, the missed
+     * events follow) or its `connected` event (a new client id)
+     */
+    reconnected: { connected: ConnectedMessage | ResumedMessage; attempts: number; previousClientId: number | null; resumed: boolean };
+    /** a reconnection could not resume the seat (the reason is the server's); it joins afresh next */
+    resumefailed: ResumeFailedDetail;
     /** {@link RelayClient.state} changed */
     statechange: { state: RelayClientState };
 }
@@ -460,7 +535,13 @@ export class RelayClient extends EventTarget {
     readonly protocol: RoomProtocol | null;
     /** The room's metadata as of `connected`. */
     readonly metadata: JsonObject | null;
-    /** The clients in the room, self included, in join order, kept up to date. */
+    /** Whether joins ask for `resume: true` (reconnection on and `resume` not turned off). */
+    readonly resume: boolean;
+    /** Whether this client's seat is resumable: the server gave it a resume token. */
+    readonly resumable: boolean;
+    /** The `seq` of the last room event delivered (0: none, or the room has resume off). */
+    readonly lastSeq: number;
+    /** The clients in the room, self included, in join order, kept up to date (`away` while one is away). */
     readonly clients: ClientInfo[];
     /** How the connection ended, once {@link RelayClient.state} is `closed`. */
     readonly closeInfo: CloseInfo | null;
@@ -528,6 +609,12 @@ export class RelayClient extends EventTarget {
     ping(options?: { timeoutMs?: number }): Promise<number>;
     /** Leaves the room and keeps the connection open (join again with {@link RelayClient.connect}). */
     leave(): Promise<void>;
+    /**
+     * Cuts the connection as a lost network would, to try out resuming: the client handles it as an unexpected loss
+     * (close 1006; reconnects or resumes when reconnection is on); the server sees close 1001, which keeps a
+     * resumable seat. Needs the `droppable` option (throws a `TypeError` without it).
+     */
+    drop(): void;
     /** Closes the connection for good (no reconnection) and resolves with how it ended (code 1000 or 3000-4999). */
     close(code?: number, reason?: string): Promise<CloseInfo>;
 }

@@ -57,6 +57,7 @@ export const API_PATH = '/v1/api';
  * @property {string|null} name
  * @property {string} [userId] the user id (`sub`) of the client token it joined with; absent otherwise
  * @property {boolean} isHost
+ * @property {true} [away] present while the client is away: its connection dropped and it may resume its seat
  */
 
 /**
@@ -335,8 +336,19 @@ const FINAL_JOIN_ERRORS = new Set(['room_not_found', 'invalid_secret', 'invalid_
 
 /** Server messages, each dispatched as an event of the same name. */
 const SERVER_MESSAGES = new Set([
-    'connected', 'client_joined', 'client_left', 'host_changed', 'message', 'kicked', 'room_closed', 'left', 'pong', 'error',
+    'connected', 'resumed', 'client_joined', 'client_left', 'client_away', 'client_back', 'host_changed', 'message',
+    'kicked', 'room_closed', 'left', 'pong', 'error',
 ]);
+
+/** Room events: numbered with `seq` in a room with resume on (`connected` and `resumed` carry the room's latest). */
+const ROOM_EVENTS = new Set(['message', 'client_joined', 'client_left', 'client_away', 'client_back', 'host_changed']);
+
+/** Refusals of `resume` that may pass by themselves: the next attempt tries to resume again. */
+const TRANSIENT_JOIN_ERRORS = new Set(['room_full', 'room_locked', 'rate_limited', 'unavailable']);
+
+/** Header of a binary relay: 4-byte sender id, then (to a resumable seat) an 8-byte seq. */
+const BINARY_HEADER = 4;
+const SEQUENCED_BINARY_HEADER = 12;
 
 const REF_PREFIX = 'rjs-';
 
@@ -351,20 +363,33 @@ const REF_PREFIX = 'rjs-';
  * - `binary`: a relayed binary message, `{from, data: Uint8Array}`;
  * - `close`: the WebSocket closed, detail {@link CloseInfo} (`willReconnect` tells whether it will retry);
  * - `reconnecting`: `{attempt, delayMs}` before each reconnection attempt;
- * - `reconnected`: `{connected, attempts, previousClientId}` once a reconnection joined the room again (after its
- *   `connected` event; the client has a new client id);
+ * - `reconnected`: `{connected, attempts, previousClientId, resumed}` once a reconnection is in the room again: after
+ *   its `resumed` event (`resumed: true`, same client id, the missed events follow) or its `connected` event (a new
+ *   client id);
+ * - `resumefailed`: `{code, reason, previousClientId, lastSeq}` when a reconnection could not resume the seat
+ *   (`resume_failed`: the window is over, the seat was kicked, the room is gone...); a fresh `connect` follows;
  * - `statechange`: `{state}` whenever {@link RelayClient#state} changes.
  *
- * The room's secret (or client token) stays in a private field: it is sent only in `connect` and never exposed or
- * logged.
+ * With reconnection on, the client joins with `resume: true` (unless `resume: false`): after a drop it comes back to
+ * its seat (`resume`) with the same client id and gets every room event it missed, through the same events as live
+ * ones, each once (an event whose `seq` is not above the last one delivered is dropped).
+ *
+ * The room's secret (or client token) and the resume token stay in private fields: they are sent only in `connect`
+ * and `resume`, and never exposed or logged.
  */
 export class RelayClient extends EventTarget {
     #url;
     #WebSocket;
     #reconnect;
+    #resumeEnabled;
+    #droppable;
     #joinTimeoutMs;
     /** @type {WebSocket|null} */
     #ws = null;
+    /** @type {HTMLIFrameElement|null} the frame whose realm owns the socket, with `droppable` */
+    #frame = null;
+    /** @type {{roomId: string, token: string|null, lastSeq: number, snapshotSeq: number}} the seat to come back to */
+    #seat = { roomId: '', token: null, lastSeq: 0, snapshotSeq: 0 };
     #state = 'idle';
     /** @type {JoinDetails|null} join details reused by reconnection */
     #join = null;
@@ -389,6 +414,10 @@ export class RelayClient extends EventTarget {
      * @param {string} [options.url] WebSocket URL (`ws://host/v1/websocket`); default: derived from `baseUrl`
      * @param {string} [options.baseUrl] the server's http(s) address; default: the page's own origin
      * @param {boolean|ReconnectOptions} [options.reconnect=false] reconnect after an unexpected drop
+     * @param {boolean} [options.resume=true] with reconnection on: join with `resume: true` and, after a drop, come
+     *   back to the same seat (`resume`); `false` joins afresh each time
+     * @param {boolean} [options.droppable=false] open each WebSocket in a hidden frame of the page, so that
+     *   {@link RelayClient#drop} can cut it as a lost network would (browser pages only)
      * @param {number} [options.joinTimeoutMs=10000] how long {@link RelayClient#connect} waits for `connected`
      * @param {typeof WebSocket} [options.WebSocket] WebSocket implementation (default: the global one)
      */
@@ -397,9 +426,14 @@ export class RelayClient extends EventTarget {
         this.#url = options.url ?? webSocketUrl(options.baseUrl);
         this.#WebSocket = options.WebSocket ?? globalThis.WebSocket;
         if (typeof this.#WebSocket !== 'function') throw new TypeError('relay.js: no WebSocket implementation');
+        this.#droppable = options.droppable === true;
+        if (this.#droppable && (options.WebSocket || typeof globalThis.document?.createElement !== 'function')) {
+            throw new TypeError('relay.js: droppable needs a browser page and the page\'s own WebSocket');
+        }
         this.#reconnect = options.reconnect
             ? Object.freeze({ ...DEFAULT_RECONNECT, ...(options.reconnect === true ? {} : options.reconnect) })
             : null;
+        this.#resumeEnabled = this.#reconnect !== null && options.resume !== false;
         this.#joinTimeoutMs = options.joinTimeoutMs ?? 10000;
         this.#closed = new Promise((resolve) => { this.#resolveClosed = resolve; });
     }
@@ -443,8 +477,26 @@ export class RelayClient extends EventTarget {
     /** The room's metadata as of `connected`. @returns {object|null} */
     get metadata() { return this.#room.metadata; }
 
-    /** The clients in the room, self included, in join order, kept up to date. @returns {ClientInfo[]} */
-    get clients() { return [...this.#clients.values()].map((c) => ({ ...c, isHost: c.clientId === this.#room.hostId })); }
+    /** Whether joins ask for `resume: true` (reconnection on and `resume` not turned off). @returns {boolean} */
+    get resume() { return this.#resumeEnabled; }
+
+    /** Whether this client's seat is resumable: the server gave it a resume token. @returns {boolean} */
+    get resumable() { return this.#seat.token !== null; }
+
+    /** The `seq` of the last room event delivered (0: none, or the room has resume off). @returns {number} */
+    get lastSeq() { return this.#seat.lastSeq; }
+
+    /**
+     * The clients in the room, self included, in join order, kept up to date (`away: true` while a client's
+     * connection is down and it may still resume). @returns {ClientInfo[]}
+     */
+    get clients() {
+        return [...this.#clients.values()].map(({ away, ...c }) => {
+            const entry = { ...c, isHost: c.clientId === this.#room.hostId };
+            if (away) entry.away = true;
+            return entry;
+        });
+    }
 
     /** How the connection ended, once {@link RelayClient#state} is `closed`. @returns {CloseInfo|null} */
     get closeInfo() { return this.#closeInfo; }
@@ -620,6 +672,7 @@ export class RelayClient extends EventTarget {
         this.#joined = false;
         try {
             await this.#request({ type: 'leave' }, 'leave', this.#joinTimeoutMs);
+            this.#forgetSeat();
         } catch (error) {
             // Still in the room (e.g. rate_limited): keep what reconnection needs.
             if (this.#state === 'connected') [this.#join, this.#joined] = previous;
@@ -645,6 +698,23 @@ export class RelayClient extends EventTarget {
         return this.#closed;
     }
 
+    /**
+     * Cuts the connection as a lost network would, to try out resuming (the playground's "Drop connection"): the
+     * client stops reading the socket and handles the loss as an unexpected one (close code 1006, reconnection or
+     * resume when reconnection is on). Needs the `droppable` option: page script can close a WebSocket only with
+     * 1000 or 3000-4999, which the server takes as a departure, so the socket lives in a hidden frame that is
+     * removed, and the browser closes it with 1001 as for a page that goes away, which keeps a resumable seat.
+     */
+    drop() {
+        if (!this.#droppable) throw new TypeError('relay.js: drop() needs a client created with droppable: true');
+        if (!this.#ws || this.#state !== 'connected') {
+            throw new RelayRealtimeError('not_open', `the connection is not open (state ${this.#state})`);
+        }
+        this.#ws = null;
+        this.#removeFrame();
+        this.#onClose({ code: 1006, reason: 'dropped', wasClean: false });
+    }
+
     // ---- internals -------------------------------------------------------------------------------------
 
     #setState(state) {
@@ -661,8 +731,9 @@ export class RelayClient extends EventTarget {
         return new Promise((resolve, reject) => {
             let ws;
             try {
-                ws = new this.#WebSocket(this.#url);
+                ws = new (this.#socketRealm())(this.#url);
             } catch (error) {
+                this.#removeFrame();
                 reject(new RelayRealtimeError('connection_closed', `cannot open ${this.#url}: ${error.message}`));
                 return;
             }
@@ -678,6 +749,7 @@ export class RelayClient extends EventTarget {
             };
             ws.onclose = (event) => {
                 const info = { code: event.code, reason: event.reason, wasClean: event.wasClean };
+                if (ws === this.#ws) this.#removeFrame();
                 if (!opened) {
                     if (ws === this.#ws) this.#ws = null;
                     reject(new RelayRealtimeError('connection_closed', `connection failed (close ${event.code})`, { close: info }));
@@ -688,6 +760,23 @@ export class RelayClient extends EventTarget {
             // Errors are always followed by a close event, which carries what there is to know.
             ws.onerror = () => {};
         });
+    }
+
+    /** The WebSocket constructor for a new socket: with `droppable`, the one of a new hidden frame. */
+    #socketRealm() {
+        if (!this.#droppable) return this.#WebSocket;
+        this.#removeFrame();
+        const frame = globalThis.document.createElement('iframe');
+        frame.hidden = true;
+        frame.setAttribute('aria-hidden', 'true');
+        globalThis.document.body.append(frame);
+        this.#frame = frame;
+        return frame.contentWindow.WebSocket;
+    }
+
+    #removeFrame() {
+        this.#frame?.remove();
+        this.#frame = null;
     }
 
     #closeSocket(code, reason) {
@@ -741,7 +830,31 @@ export class RelayClient extends EventTarget {
             ? { type: 'connect', token: details.token }
             : { type: 'connect', roomId: details.roomId, secret: details.secret };
         if (details.name !== undefined && details.name !== null) message.name = details.name;
+        if (this.#resumeEnabled) message.resume = true;
         return this.#request(message, 'connect', this.#joinTimeoutMs).then(({ message: connected }) => connected);
+    }
+
+    /** Sends `resume` for the seat; resolves with `resumed`, rejects with the refusal. */
+    #sendResume() {
+        const { roomId, token, lastSeq } = this.#seat;
+        return this.#request({ type: 'resume', roomId, token, seq: lastSeq }, 'resume', this.#joinTimeoutMs)
+            .then(({ message: resumed }) => resumed);
+    }
+
+    /** The seat is gone (left, kicked, or not resumable): the next join starts afresh. */
+    #forgetSeat() {
+        this.#seat = { roomId: '', token: null, lastSeq: 0, snapshotSeq: 0 };
+    }
+
+    /**
+     * Whether a room event is new: one whose `seq` is not above the last delivered was delivered already (a replay
+     * overlapping live events) and is dropped. Events without a seq (rooms with resume off) are always new.
+     */
+    #accept(seq) {
+        if (typeof seq !== 'number' || seq <= 0) return true;
+        if (seq <= this.#seat.lastSeq) return false;
+        this.#seat.lastSeq = seq;
+        return true;
     }
 
     #settle(ref, kind, message) {
@@ -759,10 +872,18 @@ export class RelayClient extends EventTarget {
 
     #onMessage(data) {
         if (typeof data !== 'string') {
-            const buffer = data instanceof ArrayBuffer ? data : null;
-            if (!buffer || buffer.byteLength < 4) return;
-            const from = new DataView(buffer).getUint32(0, false);
-            this.#emit('binary', { from, data: new Uint8Array(buffer, 4) });
+            // A socket of a `droppable` frame hands over that frame's ArrayBuffer: no `instanceof` across realms.
+            if (Object.prototype.toString.call(data) !== '[object ArrayBuffer]') return;
+            const header = this.#seat.token !== null ? SEQUENCED_BINARY_HEADER : BINARY_HEADER;
+            if (data.byteLength < header) return;
+            const view = new DataView(data);
+            const from = view.getUint32(0, false);
+            if (header === BINARY_HEADER) {
+                this.#emit('binary', { from, data: new Uint8Array(data, header) });
+                return;
+            }
+            const seq = Number(view.getBigUint64(4, false));
+            if (this.#accept(seq)) this.#emit('binary', { from, seq, data: new Uint8Array(data, header) });
             return;
         }
         let message;
@@ -772,6 +893,7 @@ export class RelayClient extends EventTarget {
             return;
         }
         if (!message || typeof message !== 'object' || typeof message.type !== 'string') return;
+        if (ROOM_EVENTS.has(message.type) && !this.#accept(message.seq)) return;
         this.#apply(message);
         this.#emit('servermessage', message);
         if (SERVER_MESSAGES.has(message.type)) this.#emit(message.type, message);
@@ -781,31 +903,33 @@ export class RelayClient extends EventTarget {
     #apply(message) {
         switch (message.type) {
             case 'connected':
-                this.#room = {
-                    roomId: message.roomId,
-                    clientId: message.clientId,
-                    hostId: message.hostId ?? null,
-                    protocol: message.protocol,
-                    metadata: message.metadata ?? {},
-                };
-                this.#clients = new Map((message.clients ?? []).map((c) => [c.clientId, member(c)]));
-                this.#terminal = false;
-                this.#setState('connected');
-                this.#settle(message.ref, 'connect', message);
+            case 'resumed':
+                this.#enterRoom(message);
+                this.#settle(message.ref, message.type === 'connected' ? 'connect' : 'resume', message);
                 break;
             case 'client_joined':
-                this.#clients.set(message.clientId, member(message));
+                if (!this.#inSnapshot(message)) this.#clients.set(message.clientId, member(message));
                 break;
             case 'client_left':
-                this.#clients.delete(message.clientId);
+                if (!this.#inSnapshot(message)) this.#clients.delete(message.clientId);
                 break;
+            case 'client_away':
+            case 'client_back': {
+                const entry = this.#clients.get(message.clientId);
+                if (entry && !this.#inSnapshot(message)) {
+                    if (message.type === 'client_away') entry.away = true;
+                    else delete entry.away;
+                }
+                break;
+            }
             case 'host_changed':
-                this.#room.hostId = message.hostId ?? null;
+                if (!this.#inSnapshot(message)) this.#room.hostId = message.hostId ?? null;
                 break;
             case 'kicked':
             case 'room_closed':
                 this.#terminal = true;
                 this.#join = null;
+                this.#forgetSeat();
                 break;
             case 'left':
                 this.#clearRoom();
@@ -821,6 +945,35 @@ export class RelayClient extends EventTarget {
             default:
                 break;
         }
+    }
+
+    /**
+     * `connected` starts a seat whose view starts after its `seq`; `resumed` keeps the seat's last seq (the missed
+     * events follow) and brings the room view as of its `seq`. Each brings a new single-use resume token.
+     */
+    #enterRoom(message) {
+        this.#room = {
+            roomId: message.roomId,
+            clientId: message.clientId,
+            hostId: message.hostId ?? null,
+            protocol: message.protocol,
+            metadata: message.metadata ?? {},
+        };
+        this.#clients = new Map((message.clients ?? []).map((c) => [c.clientId, member(c)]));
+        const token = typeof message.resumeToken === 'string' ? message.resumeToken : null;
+        const seq = typeof message.seq === 'number' ? message.seq : 0;
+        if (message.type === 'resumed') {
+            this.#seat = { ...this.#seat, token, snapshotSeq: Math.max(seq, this.#seat.lastSeq) };
+        } else {
+            this.#seat = { roomId: message.roomId, token, lastSeq: seq, snapshotSeq: seq };
+        }
+        this.#terminal = false;
+        this.#setState('connected');
+    }
+
+    /** Whether the room view the last `resumed` brought already reflects this (replayed) event. */
+    #inSnapshot(message) {
+        return typeof message.seq === 'number' && message.seq <= this.#seat.snapshotSeq;
     }
 
     #clearRoom() {
@@ -858,7 +1011,9 @@ export class RelayClient extends EventTarget {
     #finish(info) {
         if (this.#state === 'closed') return;
         this.#ws = null;
+        this.#removeFrame();
         this.#join = null;
+        this.#forgetSeat();
         this.#clearRoom();
         const closeInfo = Object.freeze({ ...info, willReconnect: false });
         this.#closeInfo = closeInfo;
@@ -891,9 +1046,10 @@ export class RelayClient extends EventTarget {
                     this.#closeSocket(1000, '');
                     return;
                 }
-                const connected = await this.#sendJoin(details);
-                this.#emit('reconnected', { connected, attempts: attempt, previousClientId });
-                return; // `connected` moved the state on
+                const resumed = this.#seat.token !== null ? await this.#tryResume(previousClientId) : null;
+                const connected = resumed ?? await this.#sendJoin(details);
+                this.#emit('reconnected', { connected, attempts: attempt, previousClientId, resumed: resumed !== null });
+                return; // `connected` or `resumed` moved the state on
             } catch (error) {
                 if (this.#state !== 'reconnecting') return;
                 if (error.close) lastClose = error.close;
@@ -906,6 +1062,26 @@ export class RelayClient extends EventTarget {
             }
         }
         if (this.#state === 'reconnecting') this.#finish(lastClose);
+    }
+
+    /**
+     * Sends `resume` on the new socket: resolves with `resumed`, or with null when the server cannot resume the seat
+     * (then the seat is forgotten, `resumefailed` says why, and the caller joins afresh on the same socket). A
+     * refusal that may pass by itself (`unavailable`, ...) rejects: the next attempt tries to resume again.
+     */
+    async #tryResume(previousClientId) {
+        const lastSeq = this.#seat.lastSeq;
+        try {
+            return await this.#sendResume();
+        } catch (error) {
+            if (!(error instanceof RelayRealtimeError) || error.close || error.code === 'timeout'
+                || TRANSIENT_JOIN_ERRORS.has(error.code)) {
+                throw error;
+            }
+            this.#forgetSeat();
+            this.#emit('resumefailed', { code: error.code, reason: error.message, previousClientId, lastSeq });
+            return null;
+        }
     }
 
     /** Ends a pending reconnection delay (used by close()). */
@@ -935,6 +1111,7 @@ function joinDetails(join) {
 function member(m) {
     const entry = { clientId: m.clientId, name: m.name ?? null };
     if (typeof m.userId === 'string') entry.userId = m.userId;
+    if (m.away === true) entry.away = true;
     return entry;
 }
 

@@ -258,6 +258,49 @@ public sealed class PlaygroundTests(BrowserFixture fixture)
     });
 
     [Fact]
+    public Task Drop_connection_shows_the_member_away_in_the_other_pane_then_back_with_the_same_id() => fixture.RunAsync(async session =>
+    {
+        var page = await session.NewPageAsync();
+        await page.GotoAsync(fixture.Open.Origin + "/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create room" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status).First).ToContainTextAsync("created");
+        var a = Pane(page, "A");
+        var b = Pane(page, "B");
+        await a.GetByRole(AriaRole.Button, new() { Name = "Connect", Exact = true }).ClickAsync();
+        await Expect(a.GetByText("Connected as #1 (host)")).ToBeVisibleAsync();
+        var drop = b.GetByRole(AriaRole.Button, new() { Name = "Drop connection" });
+        await Expect(drop).ToBeDisabledAsync();
+        await b.GetByRole(AriaRole.Button, new() { Name = "Connect", Exact = true }).ClickAsync();
+        await Expect(b.GetByText("Connected as #2")).ToBeVisibleAsync();
+        await Expect(a.GetByRole(AriaRole.Checkbox, new() { Name = "#2 B", Exact = true })).ToBeVisibleAsync();
+
+        // Pane A's member list is recorded at every change: the away entry lasts only until B is back.
+        await page.EvaluateAsync("""
+            () => {
+              const list = document.querySelectorAll('[data-presence]')[0];
+              window.presenceSeen = [];
+              new MutationObserver(() => window.presenceSeen.push(list.textContent)).observe(list, { childList: true, subtree: true });
+            }
+            """);
+        await drop.ClickAsync();
+        await Expect(b.GetByRole(AriaRole.Log)).ToContainTextAsync("Resumed the seat after 1 attempt");
+        await Expect(b.GetByText("Connected as #2")).ToBeVisibleAsync();
+        await Expect(a.GetByRole(AriaRole.Log)).ToContainTextAsync("#2 B is back");
+        var log = await a.GetByRole(AriaRole.Log).TextContentAsync() ?? string.Empty;
+        var awayAt = log.IndexOf("#2 B is away", StringComparison.Ordinal);
+        Assert.True(awayAt >= 0 && awayAt < log.IndexOf("#2 B is back", StringComparison.Ordinal), log);
+        Assert.Contains(await page.EvaluateAsync<string[]>("() => window.presenceSeen"), text => text.Contains("#2 B (away)", StringComparison.Ordinal));
+        await Expect(a.GetByRole(AriaRole.Checkbox, new() { Name = "#2 B", Exact = true })).ToBeVisibleAsync();
+
+        // Still one seat, and messages flow to it.
+        await a.GetByLabel("Message").FillAsync("""{"text":"still there?"}""");
+        await a.GetByRole(AriaRole.Button, new() { Name = "Broadcast" }).ClickAsync();
+        await Expect(b.GetByRole(AriaRole.Log)).ToContainTextAsync("""#1 A: {"text":"still there?"}""");
+        Assert.DoesNotContain("#3", log, StringComparison.Ordinal);
+        Assert.Empty(session.Errors);
+    });
+
+    [Fact]
     public Task Page_has_landmarks_labelled_controls_and_a_live_log() => fixture.RunAsync(async session =>
     {
         var page = await session.NewPageAsync();

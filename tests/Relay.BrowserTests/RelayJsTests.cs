@@ -13,6 +13,9 @@ public sealed class RelayJsTests(BrowserFixture fixture)
 {
     private static readonly object FastReconnect = new { reconnect = new { initialDelayMs = 50, maxDelayMs = 200 } };
 
+    /// <summary>Reconnection that joins afresh (a new client id) instead of resuming the seat.</summary>
+    private static readonly object FreshReconnect = new { reconnect = new { initialDelayMs = 50, maxDelayMs = 200 }, resume = false };
+
     [Fact]
     public Task Two_pages_join_relay_both_ways_see_presence_and_host_changes_and_the_host_kicks_one() => fixture.RunAsync(async session =>
     {
@@ -242,7 +245,7 @@ public sealed class RelayJsTests(BrowserFixture fixture)
             routes.Writer.TryWrite(route);
             route.ConnectToServer();
         });
-        Assert.Equal(1, (await proxied.ConnectAsync("a", roomId, secret, "a", FastReconnect)).GetProperty("clientId").GetInt32());
+        Assert.Equal(1, (await proxied.ConnectAsync("a", roomId, secret, "a", FreshReconnect)).GetProperty("clientId").GetInt32());
         var first = await NextRouteAsync(routes);
 
         // An abnormal close (1011): the client announces the reconnection, waits its delay, opens a new socket and
@@ -350,7 +353,7 @@ public sealed class RelayJsTests(BrowserFixture fixture)
             });
             routes.Writer.TryWrite(route);
         });
-        var b = await bob.JoinAsync("b", new { token, name = "not-this" }, FastReconnect);
+        var b = await bob.JoinAsync("b", new { token, name = "not-this" }, FreshReconnect);
         Assert.Equal(2, b.GetProperty("clientId").GetInt32());
         Assert.False(b.GetProperty("isHost").GetBoolean());
         Assert.Equal(room.Id, (await bob.OnClientAsync("b", "c => c.roomId")).GetString());
@@ -408,6 +411,117 @@ public sealed class RelayJsTests(BrowserFixture fixture)
     });
 
     /// <summary>
+    /// Reconnection that waits long enough (no jitter) for the other page to act on `client_away` before the return:
+    /// its handlers run in that page as the event arrives, so nothing here depends on a round trip from the test.
+    /// </summary>
+    private static readonly object SlowResume = new { reconnect = new { initialDelayMs = 2000, maxDelayMs = 2000, jitter = 0 }, droppable = true };
+
+    [Fact]
+    public Task A_page_that_drops_resumes_its_seat_and_gets_every_message_once_in_order_while_the_other_sees_it_away_then_back() => fixture.RunAsync(async session =>
+    {
+        var (room, alice, bob) = await AliceAndDroppableBobAsync(session);
+        Assert.True((await bob.OnClientAsync("b", "c => c.resume && c.resumable")).GetBoolean());
+
+        // Alice keeps broadcasting numbered messages: some before the drop, a burst (and a binary relay) as soon as she
+        // sees bob away, which bob can only get replayed, more as he comes back, then she stops.
+        await alice.EvaluateJsonAsync("""
+            () => {
+              const a = t.clients.a;
+              t.sent = [];
+              const send = () => { const n = t.sent.length + 1; a.broadcast({ n }); t.sent.push(n); };
+              for (let i = 0; i < 5; i++) send();
+              t.ticker = setInterval(send, 10);
+              a.on('client_away', () => {
+                t.awayView = a.clients;
+                for (let i = 0; i < 10; i++) send();
+                a.broadcastBinary(new Uint8Array([7, 0, 255]));
+              });
+              a.on('client_back', () => {
+                for (let i = 0; i < 10; i++) send();
+                setTimeout(() => { clearInterval(t.ticker); send(); t.done = t.sent.length; }, 50);
+              });
+              return true;
+            }
+            """);
+        await bob.WaitForEventAsync("b", "message", new { from = 1, data = new { n = 5 } });
+        var beforeDrop = await bob.MarkAsync();
+        var aliceBeforeDrop = await alice.MarkAsync();
+        await bob.OnClientAsync("b", "c => c.drop()");
+
+        var steps = await bob.WaitForSequenceAsync(
+            "b",
+            beforeDrop,
+            ("close", new { code = 1006, willReconnect = true }),
+            ("reconnecting", new { attempt = 1 }),
+            ("resumed", new { clientId = 2 }),
+            ("reconnected", new { previousClientId = 2, clientId = 2, resumed = true }));
+        Assert.True(steps[2].GetProperty("missed").GetInt32() >= 11, steps[2].GetRawText());
+        Assert.Equal("string", steps[2].GetProperty("resumeToken").GetString());
+        var away = await alice.WaitForSequenceAsync("a", aliceBeforeDrop, ("client_away", new { clientId = 2 }), ("client_back", new { clientId = 2 }));
+        Assert.True(away[1].GetProperty("seq").GetInt64() > away[0].GetProperty("seq").GetInt64());
+        Assert.Contains("""{"clientId":2,"name":"bob","isHost":false,"away":true}""", (await alice.EvaluateJsonAsync("() => t.awayView")).GetRawText(), StringComparison.Ordinal);
+
+        // Every message exactly once, in order, with the same client id; the binary relay once, header stripped.
+        await alice.Page.WaitForFunctionAsync("() => t.done !== undefined");
+        var total = (await alice.EvaluateJsonAsync("() => t.done")).GetInt32();
+        await bob.WaitForEventAsync("b", "message", new { from = 1, data = new { n = total } });
+        var got = await bob.EvaluateJsonAsync("() => t.events.filter(e => e.key === 'b' && e.type === 'message').map(e => e.detail.data.n)");
+        Assert.Equal(Enumerable.Range(1, total), got.EnumerateArray().Select(n => n.GetInt32()));
+        var seqs = await bob.EvaluateJsonAsync("() => t.events.filter(e => e.key === 'b' && e.type === 'message').map(e => e.detail.seq)");
+        var ordered = seqs.EnumerateArray().Select(s => s.GetInt64()).ToList();
+        Assert.Equal(ordered.Order().Distinct(), ordered);
+        var binary = await bob.WaitForEventAsync("b", "binary", new { from = 1, data = new[] { 7, 0, 255 } });
+        Assert.True(binary.GetProperty("seq").GetInt64() > 0);
+        Assert.Equal(1, await bob.CountAsync("b", "binary"));
+        Assert.Equal(2, (await bob.OnClientAsync("b", "c => c.clientId")).GetInt32());
+        Assert.Equal(ordered.Max(), (await bob.OnClientAsync("b", "c => c.lastSeq")).GetInt64());
+        var types = await bob.TypesAsync("b", beforeDrop);
+        Assert.DoesNotContain("connected", types);
+        Assert.DoesNotContain("resumefailed", types);
+        Assert.Equal(
+            """[{"clientId":1,"name":"alice","isHost":true},{"clientId":2,"name":"bob","isHost":false}]""",
+            (await alice.OnClientAsync("a", "c => c.clients")).GetRawText());
+        Assert.Equal(2, (await fixture.Open.Api.GetJsonAsync($"/v1/api/rooms/{room.Id}")).GetProperty("clientCount").GetInt32());
+    });
+
+    [Fact]
+    public Task A_resume_refused_because_the_seat_was_kicked_while_away_falls_back_to_a_fresh_connect_and_says_why() => fixture.RunAsync(async session =>
+    {
+        var (_, alice, bob) = await AliceAndDroppableBobAsync(session);
+
+        // The host kicks bob's seat as soon as it is away: bob's return cannot be resumed.
+        await alice.EvaluateJsonAsync("() => { t.clients.a.on('client_away', ({ clientId }) => t.clients.a.kick(clientId, 'gone')); return true; }");
+        await alice.OnClientAsync("a", "c => c.broadcast({ n: 1 })");
+        await bob.WaitForEventAsync("b", "message", new { from = 1, data = new { n = 1 } });
+        var lastSeq = (await bob.OnClientAsync("b", "c => c.lastSeq")).GetInt64();
+        var beforeDrop = await bob.MarkAsync();
+        await bob.OnClientAsync("b", "c => c.drop()");
+        await alice.WaitForEventAsync("a", "client_left", new { clientId = 2, reason = "kicked" });
+
+        var steps = await bob.WaitForSequenceAsync(
+            "b",
+            beforeDrop,
+            ("close", new { code = 1006, willReconnect = true }),
+            ("error", new { code = "resume_failed" }),
+            ("resumefailed", new { code = "resume_failed", previousClientId = 2, lastSeq }),
+            ("connected", new { clientId = 3 }),
+            ("reconnected", new { previousClientId = 2, clientId = 3, resumed = false }));
+        Assert.False(string.IsNullOrWhiteSpace(steps[2].GetProperty("reason").GetString()));
+        Assert.DoesNotContain("resumed", await bob.TypesAsync("b", beforeDrop));
+
+        // The fresh seat is resumable again, and relays work both ways.
+        Assert.True((await bob.OnClientAsync("b", "c => c.resumable")).GetBoolean());
+        await alice.WaitForEventAsync("a", "client_joined", new { clientId = 3, name = "bob" });
+        await alice.OnClientAsync("a", "c => c.broadcast({ n: 2 })");
+        await bob.WaitForEventAsync("b", "message", new { from = 1, data = new { n = 2 } });
+        Assert.Equal(1, await bob.CountAsync("b", "resumefailed"));
+
+        // drop() needs the droppable option.
+        var refused = await alice.OnClientAsync("a", "c => { try { c.drop(); return 'dropped'; } catch (e) { return e.name; } }");
+        Assert.Equal("TypeError", refused.GetString());
+    });
+
+    /// <summary>
     /// Client <paramref name="key"/> of <paramref name="page"/>, after event <paramref name="after"/>, emitted
     /// <paramref name="first"/> (if any), then went `closed`, then emitted its last event, `close` with
     /// <paramref name="code"/> and no reconnection; and no `reconnecting` at all. Called once its `closed` promise
@@ -421,6 +535,18 @@ public sealed class RelayJsTests(BrowserFixture fixture)
         Assert.DoesNotContain("reconnecting", types);
         Assert.Equal("close", types[^1]);
         Assert.Single(types, t => t == "close");
+    }
+
+    /// <summary>A new room; alice (client 1, the host) in one page, bob (client 2, <see cref="SlowResume"/>) in another.</summary>
+    private async Task<(Relay.IntegrationTests.Infrastructure.CreatedRoom Room, RelayPage Alice, RelayPage Bob)> AliceAndDroppableBobAsync(BrowserSession session)
+    {
+        var room = await fixture.Open.Api.CreateRoomAsync();
+        var alice = await RelayPage.OpenAsync(session, fixture.Open);
+        var bob = await RelayPage.OpenAsync(session, fixture.Open);
+        Assert.Equal(1, (await alice.ConnectAsync("a", room.Id, room.Secret, "alice", FastReconnect)).GetProperty("clientId").GetInt32());
+        Assert.Equal(2, (await bob.ConnectAsync("b", room.Id, room.Secret, "bob", SlowResume)).GetProperty("clientId").GetInt32());
+        await alice.WaitForEventAsync("a", "client_joined", new { clientId = 2 });
+        return (room, alice, bob);
     }
 
     /// <summary>The next WebSocket the page opened through the route (bounded wait).</summary>

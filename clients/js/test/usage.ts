@@ -14,6 +14,8 @@ import {
     type ClientInfo,
     type CloseInfo,
     type ConnectedMessage,
+    type ResumedMessage,
+    type ResumeFailedDetail,
     type CreatedRoom,
     type JoinDetails,
     type JsonValue,
@@ -92,6 +94,11 @@ export async function realtime(roomId: string, secret: string): Promise<void> {
         joinTimeoutMs: 5000,
     });
     const other = new RelayClient({ url: 'wss://relay.example.com/v1/websocket', reconnect: true, WebSocket });
+    const droppable = new RelayClient({ reconnect: true, resume: true, droppable: true });
+    const fresh = new RelayClient({ reconnect: true, resume: false });
+    const resumeState: [boolean, boolean, number] = [droppable.resume, droppable.resumable, droppable.lastSeq];
+    droppable.drop();
+    void [fresh, resumeState];
     const joined = await RelayClient.connect({ roomId, secret, name: 'bob', baseUrl: 'https://relay.example.com' });
 
     // Every event, with the type of its detail.
@@ -100,7 +107,9 @@ export async function realtime(roomId: string, secret: string): Promise<void> {
         const host: number | null = m.hostId;
         const everyone: ClientInfo[] = m.clients;
         const protocol: 'mesh' | 'host' = m.protocol;
-        void [id, host, everyone, protocol, m.metadata, m.isHost, m.ref];
+        const token: string | undefined = m.resumeToken;
+        const seq: number | undefined = m.seq;
+        void [id, host, everyone, protocol, m.metadata, m.isHost, m.ref, token, seq];
     });
     client.on('client_joined', ({ clientId, name, userId }) => void [clientId.toFixed(), name?.toUpperCase(), userId?.toUpperCase()]);
     client.on('client_left', ({ clientId, reason }) => {
@@ -128,7 +137,21 @@ export async function realtime(roomId: string, secret: string): Promise<void> {
     client.on('binary', (m: BinaryMessage) => void m.data.byteLength);
     client.on('close', (info: CloseInfo) => void [info.code, info.reason, info.wasClean, info.willReconnect]);
     client.on('reconnecting', ({ attempt, delayMs }) => void (attempt * delayMs));
-    client.on('reconnected', ({ connected, attempts, previousClientId }) => void [connected.clientId, attempts, previousClientId]);
+    client.on('reconnected', ({ connected, attempts, previousClientId, resumed }) => void [connected.clientId, attempts, previousClientId, resumed]);
+    client.on('resumed', (m: ResumedMessage) => {
+        const token: string = m.resumeToken;
+        const counts: number[] = [m.seq, m.missed, m.clientId];
+        const away: (true | undefined)[] = m.clients.map((c) => c.away);
+        void [token, counts, away];
+    });
+    client.on('resumefailed', (f: ResumeFailedDetail) => {
+        const counts: (number | null)[] = [f.lastSeq, f.previousClientId];
+        void [f.code, f.reason.length, counts];
+    });
+    client.on('client_away', ({ clientId, seq }) => void [clientId.toFixed(), seq.toFixed()]);
+    client.on('client_back', ({ clientId, seq }) => void [clientId.toFixed(), seq.toFixed()]);
+    client.on('message', ({ seq }) => void seq?.toFixed());
+    client.on('binary', ({ seq }) => void seq?.toFixed());
     const stop = client.on('statechange', ({ state }) => {
         const s: RelayClientState = state;
         void s;
@@ -193,6 +216,14 @@ export async function realtime(roomId: string, secret: string): Promise<void> {
     client.sendBinary([2], new Uint8Array(1));
     // @ts-expect-error state is read-only
     client.state = 'idle';
+    // @ts-expect-error lastSeq is read-only
+    client.lastSeq = 0;
+    // @ts-expect-error resume is a boolean
+    void new RelayClient({ resume: 'yes' });
+    // @ts-expect-error a resumefailed detail has no `error`
+    client.on('resumefailed', (f) => void f.error);
+    // @ts-expect-error the resume token is never exposed
+    void client.resumeToken;
     // @ts-expect-error the secret is never exposed
     void client.secret;
 }

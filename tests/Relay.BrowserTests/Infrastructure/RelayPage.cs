@@ -13,10 +13,12 @@ public sealed class RelayPage
         async () => {
           const relay = await import('/client/relay.js');
           const events = [];
-          const types = ['connected', 'client_joined', 'client_left', 'host_changed', 'message', 'kicked', 'room_closed',
-            'left', 'pong', 'error', 'binary', 'close', 'reconnecting', 'reconnected', 'statechange'];
-          const plain = (type, d) => type === 'binary' ? { from: d.from, data: Array.from(d.data) }
-            : type === 'reconnected' ? { attempts: d.attempts, previousClientId: d.previousClientId, clientId: d.connected.clientId } : d;
+          const types = ['connected', 'resumed', 'client_joined', 'client_left', 'client_away', 'client_back', 'host_changed',
+            'message', 'kicked', 'room_closed', 'left', 'pong', 'error', 'binary', 'close', 'reconnecting', 'reconnected',
+            'resumefailed', 'statechange'];
+          const plain = (type, d) => type === 'binary' ? { from: d.from, seq: d.seq, data: Array.from(d.data) }
+            : type === 'reconnected' ? { attempts: d.attempts, previousClientId: d.previousClientId, clientId: d.connected.clientId, resumed: d.resumed }
+            : type === 'resumed' ? { ...d, resumeToken: typeof d.resumeToken } : d;
           const matches = (value, partial) => partial === undefined || partial === null
             || Object.entries(partial).every(([k, v]) => JSON.stringify(value?.[k]) === JSON.stringify(v));
           window.relay = relay;

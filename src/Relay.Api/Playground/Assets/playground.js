@@ -11,7 +11,9 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 const byId = (id) => document.getElementById(id);
 
 /** Server messages that change who is in the room (and so the presence list). */
-const MEMBERSHIP = new Set(['connected', 'client_joined', 'client_left', 'host_changed', 'left', 'kicked', 'room_closed']);
+const MEMBERSHIP = new Set([
+    'connected', 'resumed', 'client_joined', 'client_left', 'client_away', 'client_back', 'host_changed', 'left', 'kicked', 'room_closed',
+]);
 
 /** The room created last in this page (in memory only). */
 let currentRoom = null;
@@ -244,7 +246,7 @@ class Pane {
             title: q('title'), badge: q('badge'), remove: q('remove'), joinForm: q('join-form'), paste: q('paste'),
             roomId: q('room-id'), secret: q('secret'), toggle: q('toggle'), token: q('token'), tokenToggle: q('token-toggle'),
             name: q('name'), reconnect: q('reconnect'),
-            connect: q('connect'), leave: q('leave'), disconnect: q('disconnect'), presence: q('presence'),
+            connect: q('connect'), leave: q('leave'), disconnect: q('disconnect'), drop: q('drop'), presence: q('presence'),
             presenceEmpty: q('presence-empty'), composeForm: q('compose-form'), compose: q('compose-fieldset'),
             message: q('message'), binary: q('binary'), sendSelected: q('send-selected'), ping: q('ping'),
             closeRoom: q('close-room'), clear: q('clear'), log: q('log'),
@@ -292,6 +294,7 @@ class Pane {
         });
         el.leave.addEventListener('click', () => this.leave());
         el.disconnect.addEventListener('click', () => this.disconnect());
+        el.drop.addEventListener('click', () => this.drop());
         el.composeForm.addEventListener('submit', (event) => {
             event.preventDefault();
             this.broadcast();
@@ -340,8 +343,10 @@ class Pane {
             return;
         }
         if (!this.client || this.client.state === 'closed') {
+            // droppable: the socket lives in a hidden frame, so that "Drop connection" can cut it as a lost network would.
             this.client = new RelayClient({
                 reconnect: el.reconnect.checked ? { initialDelayMs: 500, maxDelayMs: 5000 } : false,
+                droppable: true,
             });
             this.listen(this.client);
         }
@@ -369,6 +374,17 @@ class Pane {
         if (!this.client) return;
         this.log('→ disconnect', 'out');
         await this.client.close(1000, 'bye');
+    }
+
+    /** Cuts the connection without a goodbye: the others see this client away, and it resumes when Reconnect is on. */
+    drop() {
+        if (!this.client) return;
+        this.log('→ drop connection', 'out');
+        try {
+            this.client.drop();
+        } catch (error) {
+            this.log(`Could not drop: ${describeError(error)}`, 'err');
+        }
     }
 
     /** Runs a client operation, logging what was sent and any local failure. */
@@ -424,7 +440,9 @@ class Pane {
         client.on('servermessage', (message) => this.onServerMessage(message));
         client.on('binary', ({ from, data }) => this.log(`${this.who(from)} (binary): ${showBytes(data)}`));
         client.on('reconnecting', ({ attempt, delayMs }) => this.log(`Reconnecting in ${delayMs} ms (attempt ${attempt})…`));
-        client.on('reconnected', ({ attempts }) => this.log(`Reconnected after ${attempts} attempt${attempts === 1 ? '' : 's'}.`));
+        client.on('reconnected', ({ attempts, resumed }) => this.log(
+            `${resumed ? 'Resumed the seat' : 'Reconnected'} after ${attempts} attempt${attempts === 1 ? '' : 's'}.`));
+        client.on('resumefailed', ({ reason }) => this.log(`Could not resume the seat (${reason}); joining afresh.`, 'err'));
         client.on('close', ({ code, reason, willReconnect }) => {
             this.log(`Connection closed: ${code}${reason ? ` ${reason}` : ''}${willReconnect ? ', will reconnect' : ''}`,
                 willReconnect || code === 1000 ? undefined : 'err');
@@ -445,9 +463,18 @@ class Pane {
                 this.names.set(m.clientId, m.name);
                 this.log(`${this.who(m.clientId)} joined`);
                 break;
+            case 'resumed':
+                this.log(`Resumed room ${m.roomId} as ${this.who(m.clientId)}; ${m.missed} missed event${m.missed === 1 ? '' : 's'} follow.`);
+                break;
             case 'client_left':
                 this.selected.delete(m.clientId);
                 this.log(`${this.who(m.clientId)} left (${m.reason})`);
+                break;
+            case 'client_away':
+                this.log(`${this.who(m.clientId)} is away (connection lost; the seat is kept)`);
+                break;
+            case 'client_back':
+                this.log(`${this.who(m.clientId)} is back`);
                 break;
             case 'host_changed':
                 this.log(m.hostId === null ? 'The room has no host now' : `Host is now ${this.who(m.hostId)}`
@@ -494,6 +521,7 @@ class Pane {
         el.connect.disabled = this.busy;
         el.leave.disabled = !inRoom;
         el.disconnect.disabled = !(this.busy || state === 'left');
+        el.drop.disabled = !inRoom;
         el.compose.disabled = !inRoom;
         el.closeRoom.hidden = !(inRoom && client.isHost);
         this.renderPresence(inRoom ? client : null);
@@ -507,7 +535,7 @@ class Pane {
             this.names.set(c.clientId, c.name);
             const who = this.who(c.clientId);
             const self = c.clientId === client.clientId;
-            const text = `${who}${c.userId ? ` [user ${c.userId}]` : ''}${c.isHost ? ' (host)' : ''}${self ? ' (you)' : ''}`;
+            const text = `${who}${c.userId ? ` [user ${c.userId}]` : ''}${c.isHost ? ' (host)' : ''}${c.away ? ' (away)' : ''}${self ? ' (you)' : ''}`;
             const item = document.createElement('li');
             if (self) {
                 const span = document.createElement('span');
