@@ -37,7 +37,9 @@ public static class DependencyInjection
         services.AddSingleton<RoomRelays>();
         services.AddSingleton<PendingArrivals>();
         services.AddSingleton<Orphans>();
+        services.AddSingleton<ChangeCommitter>();
         services.AddSingleton<RoomMembership>();
+        services.AddSingleton<RoomResumption>();
         services.AddSingleton<RoomManager>();
         services.AddSingleton<RoomEventApplier>();
         services.AddSingleton<ClientTokens>();
