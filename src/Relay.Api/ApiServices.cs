@@ -1,16 +1,25 @@
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Relay.Api.Configuration;
 using Relay.Api.Hosting;
 using Relay.Api.OpenApi;
 using Relay.Api.Realtime;
 using Relay.Api.Rooms;
 using Relay.Api.Security;
+using Relay.Application.Common.Options;
 
 namespace Relay.Api;
 
 internal static class ApiServices
 {
+    /// <summary>
+    /// Registers the REST API, the WebSocket endpoint and the hosting services, and the validation of the API's
+    /// options (<see cref="ApiOptions"/>: its rules, and API keys outside Development; the host binds them).
+    /// </summary>
     public static IServiceCollection AddRelayApi(this IServiceCollection services)
     {
+        services.AddSingleton<IValidateOptions<ApiOptions>>(new OptionsValidation<ApiOptions>(new ApiOptionsValidator(), ApiOptions.SectionName));
+        services.AddSingleton<IValidateOptions<ApiOptions>, ApiKeyRequirement>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestBodyLimit.Describe);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddExceptionHandler<StoreUnavailableExceptionHandler>();

@@ -20,9 +20,10 @@ public static class DependencyInjection
 {
     /// <summary>
     /// Registers the protocol rules, the room manager, membership, the applier of room events, the delivery path,
-    /// validators and shared services. The backplane (<see cref="IRoomBackplane"/>) comes from the infrastructure; the
-    /// mediator itself is added by the host (the project that runs the source generator), with
-    /// <c>ValidationBehavior&lt;,&gt;</c> in its pipeline. Everything is a singleton: the hot path resolves nothing per message.
+    /// validators (<see cref="RelayOptionsValidator"/> among them, for the application's `Relay:*` keys) and shared
+    /// services. The backplane (<see cref="IRoomBackplane"/>) comes from the infrastructure; the mediator itself is
+    /// added by the host (the project that runs the source generator), with <c>ValidationBehavior&lt;,&gt;</c> in its
+    /// pipeline. Everything is a singleton: the hot path resolves nothing per message.
     /// </summary>
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
@@ -37,12 +38,15 @@ public static class DependencyInjection
         services.AddSingleton<RoomRelays>();
         services.AddSingleton<PendingArrivals>();
         services.AddSingleton<Orphans>();
+        services.AddSingleton<ChangeCommitter>();
         services.AddSingleton<RoomMembership>();
+        services.AddSingleton<RoomResumption>();
         services.AddSingleton<RoomManager>();
         services.AddSingleton<RoomEventApplier>();
         services.AddSingleton<ClientTokens>();
         services.AddValidatorsFromAssemblyContaining<RelayOptionsValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
-        services.AddSingleton<IValidateOptions<RelayOptions>, RelayOptionsValidation>();
+        services.AddSingleton<IValidateOptions<RelayOptions>>(sp =>
+            new OptionsValidation<RelayOptions>(sp.GetRequiredService<RelayOptionsValidator>(), RelayOptions.SectionName));
         return services;
     }
 }

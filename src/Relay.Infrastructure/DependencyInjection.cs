@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Relay.Application.Abstractions;
 using Relay.Application.Common.Options;
 using Relay.Application.Rooms;
 using Relay.Application.Rooms.Events;
+using Relay.Infrastructure.Backplanes;
 using Relay.Infrastructure.Backplanes.InMemory;
 using Relay.Infrastructure.Backplanes.Redis;
 using Relay.Infrastructure.Webhooks;
@@ -15,15 +17,21 @@ public static class DependencyInjection
     /// <summary>
     /// Registers the backplane chosen by `Relay:Backplane`: in memory (the default, with the janitor that expires
     /// rooms and away windows) or Redis (with the maintenance service that connects, probes, heartbeats and sweeps),
-    /// attached to the application's applier of room events.
+    /// attached to the application's applier of room events; and the validation of the infrastructure's options,
+    /// <see cref="BackplaneOptions"/> and <see cref="RedisOptions"/> (the host binds them).
     /// </summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var backplane = configuration[$"{RelayOptions.SectionName}:{nameof(RelayOptions.Backplane)}"];
-        if (string.Equals(backplane, "Redis", StringComparison.Ordinal))
+        var backplane = configuration[$"{BackplaneOptions.SectionName}:{nameof(BackplaneOptions.Backplane)}"];
+        var clustered = string.Equals(backplane, BackplaneOptions.Redis, StringComparison.Ordinal);
+        services.AddSingleton<IValidateOptions<BackplaneOptions>>(
+            new OptionsValidation<BackplaneOptions>(new BackplaneOptionsValidator(), BackplaneOptions.SectionName));
+        services.AddSingleton<IValidateOptions<RedisOptions>>(
+            new OptionsValidation<RedisOptions>(new RedisOptionsValidator(clustered), RedisOptions.SectionName));
+        if (clustered)
         {
-            var nodeId = configuration[$"{RelayOptions.SectionName}:Redis:NodeId"];
+            var nodeId = configuration[$"{RedisOptions.SectionName}:{nameof(RedisOptions.NodeId)}"];
             services.AddSingleton(new NodeIdentity(string.IsNullOrEmpty(nodeId)
                 ? $"{Environment.MachineName}-{RoomFactory.NewToken(6)}".Replace('|', '-')
                 : nodeId));

@@ -1,24 +1,26 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration.CommandLine;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
-using Microsoft.Extensions.Options;
 using Relay.Application.Common.Options;
 
 namespace Relay.Api.Configuration;
 
 /// <summary>
 /// Reads the `Relay` section of every configuration source (appsettings files, environment variables, the
-/// command line) against the shape of <see cref="RelayOptions"/>, which is the list of known keys:
+/// command line) against the shape of the options classes of <see cref="RelaySections"/>, whose properties are the
+/// known keys:
 /// <list type="bullet">
 /// <item>a key no option reads (a typo such as `Relay:MaxMesageBytes`) is a warning naming the nearest known key;</item>
-/// <item>a value that cannot be read as its option's type (`Relay:MaxMessageBytes=abc`) is a validation
-/// failure, reported with every other one instead of stopping the binding at the first.</item>
+/// <item>a value that cannot be read as its option's type (`Relay:MaxMessageBytes=abc`) is a configuration
+/// problem (<see cref="Unreadable"/>), reported at start with every validation failure instead of stopping the
+/// binding at the first.</item>
 /// </list>
 /// Options are bound from the section without those unreadable values (<see cref="BindTo"/>).
 /// </summary>
-internal sealed partial class RelayConfigurationCheck : IValidateOptions<RelayOptions>
+internal sealed partial class RelayConfigurationCheck
 {
-    private static readonly SettingShape Shape = SettingShape.Describe(typeof(RelayOptions), RelayOptions.SectionName);
+    private static readonly SettingShape Shape = SettingShape.Combine(
+        RelayOptions.SectionName, RelaySections.All.Select(section => (section.Type, section.Path)));
     private static readonly string[] KnownKeys = [.. Shape.AllPaths()];
 
     private readonly List<KeyValuePair<string, string?>> _readable = [];
@@ -84,12 +86,9 @@ internal sealed partial class RelayConfigurationCheck : IValidateOptions<RelayOp
         return check;
     }
 
-    /// <summary>Binds the readable values of the `Relay` section to <paramref name="options"/>.</summary>
-    public void BindTo(RelayOptions options) =>
-        new ConfigurationBuilder().AddInMemoryCollection(_readable).Build().GetSection(RelayOptions.SectionName).Bind(options);
-
-    public ValidateOptionsResult Validate(string? name, RelayOptions options) =>
-        _unreadable.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_unreadable);
+    /// <summary>Binds the readable values of the section at <paramref name="path"/> (`Relay`, `Relay:Redis`) to <paramref name="options"/>.</summary>
+    public void BindTo(object options, string path) =>
+        new ConfigurationBuilder().AddInMemoryCollection(_readable).Build().GetSection(path).Bind(options);
 
     /// <summary>Logs one warning per ignored key.</summary>
     public void LogIgnoredKeys(ILogger logger)
@@ -227,6 +226,36 @@ internal sealed partial class RelayConfigurationCheck : IValidateOptions<RelayOp
 
         public bool IsList { get; }
 
+        /// <summary>
+        /// The section at <paramref name="root"/> with the keys of every options class in <paramref name="sections"/>,
+        /// each bound at its path: the root itself, or a section right under it. A key two of them bind is a mistake.
+        /// </summary>
+        public static SettingShape Combine(string root, IEnumerable<(Type Type, string Path)> sections)
+        {
+            var combined = new SettingShape(root, valueType: null, isList: false, new Dictionary<string, SettingShape>(StringComparer.OrdinalIgnoreCase));
+            foreach (var (type, path) in sections)
+            {
+                var shape = Describe(type, path);
+                if (string.Equals(path, root, StringComparison.OrdinalIgnoreCase))
+                {
+                    foreach (var child in shape._children!.Values)
+                    {
+                        combined.Add(child);
+                    }
+                }
+                else if (path.StartsWith(root + ":", StringComparison.OrdinalIgnoreCase) && path.IndexOf(':', root.Length + 1) < 0)
+                {
+                    combined.Add(shape);
+                }
+                else
+                {
+                    throw new InvalidOperationException($"{type.Name} is bound from {path}: only {root} and the sections right under it are checked.");
+                }
+            }
+
+            return combined;
+        }
+
         public static SettingShape Describe(Type type, string path)
         {
             if (IsScalar(type))
@@ -290,6 +319,16 @@ internal sealed partial class RelayConfigurationCheck : IValidateOptions<RelayOp
             }
 
             return (shape, null);
+        }
+
+        /// <summary>Adds <paramref name="child"/> to this section, under the last part of its path.</summary>
+        private void Add(SettingShape child)
+        {
+            var name = child.Path[(child.Path.LastIndexOf(':') + 1)..];
+            if (!_children!.TryAdd(name, child))
+            {
+                throw new InvalidOperationException($"{child.Path} is bound by two options classes.");
+            }
         }
 
         private static bool IsScalar(Type type) =>

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using Prometheus;
+using Relay.Api.Configuration;
 using Relay.Application.Rooms;
 using Relay.Application.Common;
-using Relay.Application.Common.Options;
 using Relay.Application.Webhooks;
 
 namespace Relay.Api.Hosting;
@@ -41,7 +41,7 @@ internal sealed class PrometheusMetrics
     private readonly Counter _lostRelays;
     private readonly WebhookMetrics _webhooks;
 
-    public PrometheusMetrics(RelayStats stats, RoomManager rooms, Readiness readiness, IOptions<RelayOptions> options, WebhookStats webhooks)
+    public PrometheusMetrics(RelayStats stats, RoomManager rooms, Readiness readiness, IOptions<ApiOptions> options, WebhookStats webhooks)
     {
         _stats = stats;
         _roomManager = rooms;

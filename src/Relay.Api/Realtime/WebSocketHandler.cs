@@ -8,6 +8,7 @@ using Relay.Application.Common;
 using Relay.Application.Common.Options;
 using Relay.Application.Realtime;
 using Relay.Application.Realtime.RateLimiting;
+using Relay.Api.Configuration;
 using Relay.Api.Security;
 using Relay.Domain.Connections;
 
@@ -24,7 +25,8 @@ internal sealed partial class WebSocketHandler(
     RelayStats stats,
     OriginPolicy origins,
     UnexpectedFailureLog failures,
-    IOptions<RelayOptions> options,
+    IOptions<ApiOptions> options,
+    IOptions<RelayOptions> relayOptions,
     IHostApplicationLifetime application,
     TimeProvider timeProvider,
     ILogger<WebSocketHandler> logger)
@@ -35,7 +37,8 @@ internal sealed partial class WebSocketHandler(
     /// <summary>The only WebSocket version there is (RFC 6455).</summary>
     private const string WebSocketVersion = "13";
 
-    private readonly RelayOptions _options = options.Value;
+    private readonly ApiOptions _options = options.Value;
+    private readonly RateLimitOptions _rateLimit = relayOptions.Value.RateLimit;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -263,7 +266,7 @@ internal sealed partial class WebSocketHandler(
     /// <summary>Reads whole messages and dispatches them; returns how the reading ended.</summary>
     private async Task<ReadEnd> ReadLoopAsync(WebSocket socket, ClientConnection session, WebSocketTransport transport)
     {
-        var limiter = new ClientRateLimiter(_options.RateLimit, timeProvider);
+        var limiter = new ClientRateLimiter(_rateLimit, timeProvider);
         using var reader = new MessageReader(socket, _options.MaxMessageBytes);
         try
         {

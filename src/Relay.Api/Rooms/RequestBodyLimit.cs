@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Metadata;
+using Relay.Api.Configuration;
 using Relay.Application.Common.Options;
 
 namespace Relay.Api.Rooms;
@@ -24,7 +25,7 @@ internal sealed record RequestBodyLimit(long Bytes) : IRequestSizeLimitMetadata
     public static RequestBodyLimit ForRoom(RelayOptions options) => new((4L * options.MaxMetadataBytes) + Overhead);
 
     /// <summary>Push: the largest client message, plus the `to` list and the field names.</summary>
-    public static RequestBodyLimit ForPush(RelayOptions options) => new((long)options.MaxMessageBytes + Overhead);
+    public static RequestBodyLimit ForPush(ApiOptions options) => new((long)options.MaxMessageBytes + Overhead);
 
     /// <summary>Says in a 413 problem how large a body the endpoint takes.</summary>
     public static void Describe(ProblemDetailsContext context)

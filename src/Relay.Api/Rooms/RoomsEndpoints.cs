@@ -2,6 +2,7 @@ using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Relay.Api.Configuration;
 using Relay.Api.Security;
 using Relay.Application.Common.Options;
 using Relay.Application.Common.Results;
@@ -24,6 +25,7 @@ internal static class RoomsEndpoints
     public static RouteGroupBuilder MapRoomsApi(this IEndpointRouteBuilder endpoints)
     {
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<RelayOptions>>().Value;
+        var apiOptions = endpoints.ServiceProvider.GetRequiredService<IOptions<ApiOptions>>().Value;
         var roomBody = RequestBodyLimit.ForRoom(options);
         var api = endpoints.MapGroup(ApiKeyPolicy.ProtectedPrefix)
             .AddEndpointFilter(RetryAfterOnUnavailable)
@@ -45,7 +47,7 @@ internal static class RoomsEndpoints
             .WithSummary("Delete a room: its clients get room_closed (deleted) and close 4000");
         rooms.MapPost("/{id}/messages", PushMessage).WithName("PushMessage")
             .WithSummary("Send a message to the room's clients (from client id 0)")
-            .WithMetadata(RequestBodyLimit.ForPush(options)).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithMetadata(RequestBodyLimit.ForPush(apiOptions)).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status404NotFound);
         rooms.MapDelete("/{id}/clients/{clientId:int}", KickClient).WithName("KickClient").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Kick a client: it gets kicked and close 4001");

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using Relay.Application.Common.Options;
+using Relay.Api.Configuration;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace Relay.Api.Security;
@@ -24,7 +24,7 @@ internal sealed partial class ApiKeyPolicy
     private readonly ILogger<ApiKeyPolicy> _logger;
     private readonly bool _anonymousAllowed;
 
-    public ApiKeyPolicy(IOptions<RelayOptions> options, ILogger<ApiKeyPolicy> logger)
+    public ApiKeyPolicy(IOptions<ApiOptions> options, ILogger<ApiKeyPolicy> logger)
     {
         var relay = options.Value;
         _logger = logger;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Relay.Application.Common.Options;
+using Relay.Api.Configuration;
 
 namespace Relay.Api.Security;
 
@@ -7,9 +7,9 @@ namespace Relay.Api.Security;
 /// Outside Development the REST API needs keys: without `Relay:ApiKeys`, and unless `Relay:AllowAnonymousApi`
 /// is true, start-up fails with the other configuration problems.
 /// </summary>
-internal sealed class ApiKeyRequirement(IHostEnvironment environment) : IValidateOptions<RelayOptions>
+internal sealed class ApiKeyRequirement(IHostEnvironment environment) : IValidateOptions<ApiOptions>
 {
-    public ValidateOptionsResult Validate(string? name, RelayOptions options)
+    public ValidateOptionsResult Validate(string? name, ApiOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.AllowAnonymousApi || environment.IsDevelopment() || options.ApiKeys.Any(k => !string.IsNullOrEmpty(k)))

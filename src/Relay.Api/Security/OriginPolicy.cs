@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
-using Relay.Application.Common.Options;
+using Relay.Api.Configuration;
 
 namespace Relay.Api.Security;
 
@@ -16,7 +16,7 @@ namespace Relay.Api.Security;
 /// rebinding attacker names its own host there. Behind a reverse proxy the public origin differs from the
 /// listening address, so an operator lists it.
 /// </summary>
-internal sealed class OriginPolicy(IOptions<RelayOptions> options, IServer server)
+internal sealed class OriginPolicy(IOptions<ApiOptions> options, IServer server)
 {
     private static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 

@@ -3,22 +3,21 @@ using Relay.Domain.Connections;
 namespace Relay.Domain.Rooms;
 
 /// <summary>
-/// A group of sessions with at most one host, and the one place where its rules live. The room guards its
-/// invariants — seats, lock, membership, client ids in join order never reused, a single host, closed for good —
-/// and decides every change (<c>Decide*</c>: pure, returning the event to commit or why not). A change happens
-/// when its event is applied (<c>Apply*</c>), in the same order on every copy of the room, under <see cref="Gate"/>.
-/// Readers on the hot path take the immutable <see cref="Members"/> snapshot instead of the gate.
+/// A group of sessions with at most one host. The room guards its invariants — seats, lock, membership, client ids
+/// in join order never reused, a single host, closed for good: every change is decided by its rules
+/// (<see cref="RoomDecider"/>'s <c>Decide*</c>: pure, returning the event to commit or why not) and happens only
+/// when its event is applied here (<c>Apply*</c>), in the same order on every copy of the room, under
+/// <see cref="Gate"/>. Readers on the hot path take the immutable <see cref="Members"/> snapshot (kept by its
+/// <see cref="MemberList"/>) instead of the gate.
 /// </summary>
 public sealed class Room
 {
     private readonly Lock _gate = new();
     private readonly SecretHash _secret;
     private readonly SecretHash _hostSecret;
-    private Session[] _members = [];
+    private readonly MemberList _members = new();
     private int _lastClientId;
     private int _hostId;
-    private int _remoteMembers;
-    private int _resumableMembers;
     private long _seq;
     private volatile bool _closed;
 
@@ -91,16 +90,16 @@ public sealed class Room
     public Lock Gate => _gate;
 
     /// <summary>The current members in join order (longest-connected first): an immutable snapshot.</summary>
-    public ReadOnlySpan<Session> Members => Volatile.Read(ref _members);
+    public ReadOnlySpan<Session> Members => _members.Snapshot;
 
     /// <summary>Members, away ones included (they hold their seats).</summary>
-    public int ClientCount => Volatile.Read(ref _members).Length;
+    public int ClientCount => _members.Snapshot.Length;
 
     /// <summary>True while some member joined with `resume: true` (only then does the room's history need to be kept).</summary>
-    public bool HasResumableMembers => Volatile.Read(ref _resumableMembers) > 0;
+    public bool HasResumableMembers => _members.HasResumable;
 
     /// <summary>True while some member is connected to another node (a relay must be passed on).</summary>
-    public bool HasRemoteMembers => Volatile.Read(ref _remoteMembers) > 0;
+    public bool HasRemoteMembers => _members.HasRemote;
 
     /// <summary>The host's client id, or null when the room has no host.</summary>
     public int? HostId
@@ -128,270 +127,10 @@ public sealed class Room
     public (SecretHash Secret, SecretHash HostSecret) Secrets => (_secret, _hostSecret);
 
     /// <summary>The member with <paramref name="clientId"/>, or null.</summary>
-    public Session? Find(int clientId)
-    {
-        foreach (var member in Members)
-        {
-            if (member.ClientId == clientId)
-            {
-                return member;
-            }
-        }
-
-        return null;
-    }
+    public Session? Find(int clientId) => _members.Find(clientId);
 
     /// <summary>The host's session, or null.</summary>
     public Session? Host => HostId is { } id ? Find(id) : null;
-
-    // ---- Decisions: the rules, read against the current state. They change nothing. ------------------------
-
-    /// <summary>
-    /// A seat for <paramref name="attempt"/>: refused when the room is closed, locked or full. The joiner takes the next
-    /// client id and becomes host when it presented the host secret (demoting any host) or, with
-    /// <see cref="HostAssignment.First"/>, when the room has no host.
-    /// </summary>
-    public Decision<MemberJoined> DecideJoin(in JoinAttempt attempt)
-    {
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                return Decision<MemberJoined>.Refuse(Refusal.RoomClosed);
-            }
-
-            if (Locked)
-            {
-                return Decision<MemberJoined>.Refuse(Refusal.Locked);
-            }
-
-            if (_members.Length >= MaxClients)
-            {
-                return Decision<MemberJoined>.Refuse(Refusal.Full);
-            }
-
-            var becomesHost = attempt.Match == SecretMatch.Host || (HostAssignment == HostAssignment.First && _hostId == 0);
-            return Decision<MemberJoined>.Accept(new MemberJoined(
-                _lastClientId + 1,
-                attempt.Name,
-                attempt.UserId,
-                attempt.NodeId,
-                attempt.Now,
-                becomesHost,
-                attempt.Resumable && IsSequenced,
-                attempt.Resumable && IsSequenced ? attempt.ResumeTokenDigest : null,
-                attempt.JoinToken), Version);
-        }
-    }
-
-    /// <summary>
-    /// The departure of <paramref name="clientId"/> for <paramref name="reason"/>, with the host rule applied if it is
-    /// the host. With <paramref name="requiredHostId"/> (a host's kick), only while that client is still host.
-    /// </summary>
-    public Decision<MemberLeft> DecideLeave(int clientId, string reason, string? kickReason = null, int requiredHostId = 0)
-    {
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                return Decision<MemberLeft>.Refuse(Refusal.RoomClosed);
-            }
-
-            if (requiredHostId != 0 && _hostId != requiredHostId)
-            {
-                return Decision<MemberLeft>.Refuse(Refusal.NotHost);
-            }
-
-            if (Find(clientId) is null)
-            {
-                return Decision<MemberLeft>.Refuse(Refusal.NotMember);
-            }
-
-            return Decision<MemberLeft>.Accept(new MemberLeft(clientId, reason, kickReason, SuccessionAfter(clientId)), Version);
-        }
-    }
-
-    /// <summary>A resumable member lost its connection: it stays, away, for the room's window.</summary>
-    public Decision<MemberAway> DecideAway(int clientId, DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            var member = _closed ? null : Find(clientId);
-            if (member is null)
-            {
-                return Decision<MemberAway>.Refuse(_closed ? Refusal.RoomClosed : Refusal.NotMember);
-            }
-
-            if (!member.Resumable || ResumeWindowSeconds == 0)
-            {
-                return Decision<MemberAway>.Refuse(Refusal.NotResumable);
-            }
-
-            return member.IsAway
-                ? Decision<MemberAway>.Refuse(Refusal.Unchanged)
-                : Decision<MemberAway>.Accept(new MemberAway(clientId, now.AddSeconds(ResumeWindowSeconds)), Version);
-        }
-    }
-
-    /// <summary>A timed-out away member leaves for good (`timeout`), only while it is still away past its window.</summary>
-    public Decision<MemberLeft> DecideTimeout(int clientId, DateTimeOffset now, string reason)
-    {
-        lock (_gate)
-        {
-            var member = _closed ? null : Find(clientId);
-            return member is { IsAway: true } && member.AwayUntil <= now
-                ? Decision<MemberLeft>.Accept(new MemberLeft(clientId, reason, null, SuccessionAfter(clientId)), Version)
-                : Decision<MemberLeft>.Refuse(Refusal.Unchanged);
-        }
-    }
-
-    /// <summary>The member holding <paramref name="tokenDigest"/> comes back on a connection of <paramref name="nodeId"/>.</summary>
-    public Decision<MemberBack> DecideBack(ReadOnlySpan<byte> tokenDigest, byte[] newTokenDigest, string nodeId, string joinToken, DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                return Decision<MemberBack>.Refuse(Refusal.RoomClosed);
-            }
-
-            Session? found = null;
-            foreach (var member in _members)
-            {
-                // Every member's digest is compared, in constant time: nothing tells which one was close.
-                if (member.ResumeTokenDigest is { } digest
-                    && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(digest, tokenDigest))
-                {
-                    found = member;
-                }
-            }
-
-            if (found is null || !found.Resumable || ResumeWindowSeconds == 0)
-            {
-                return Decision<MemberBack>.Refuse(Refusal.UnknownToken);
-            }
-
-            if (found.IsAway && found.AwayUntil <= now)
-            {
-                // Its window is over, even if the timeout has not been applied yet.
-                return Decision<MemberBack>.Refuse(Refusal.UnknownToken);
-            }
-
-            return Decision<MemberBack>.Accept(new MemberBack(found.ClientId, nodeId, newTokenDigest, found.IsAway, joinToken), Version);
-        }
-    }
-
-    /// <summary>The host <paramref name="hostId"/> hands its role to <paramref name="clientId"/>.</summary>
-    public Decision<HostTransferred> DecideTransfer(int hostId, int clientId)
-    {
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                return Decision<HostTransferred>.Refuse(Refusal.RoomClosed);
-            }
-
-            if (_hostId != hostId || hostId == 0)
-            {
-                return Decision<HostTransferred>.Refuse(Refusal.NotHost);
-            }
-
-            if (clientId == hostId)
-            {
-                return Decision<HostTransferred>.Refuse(Refusal.Unchanged);
-            }
-
-            return Find(clientId) is null
-                ? Decision<HostTransferred>.Refuse(Refusal.NotMember)
-                : Decision<HostTransferred>.Accept(new HostTransferred(clientId), Version);
-        }
-    }
-
-    /// <summary>A backend's change; a null leaves a value as it is. Lowering the seats keeps present clients.</summary>
-    public Decision<RoomUpdated> DecideUpdate(int? maxClients, bool? locked, RoomMetadata? metadata, int? resumeWindowSeconds)
-    {
-        if (maxClients is { } max)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(max, 1, nameof(maxClients));
-        }
-
-        lock (_gate)
-        {
-            return _closed
-                ? Decision<RoomUpdated>.Refuse(Refusal.RoomClosed)
-                : Decision<RoomUpdated>.Accept(new RoomUpdated(
-                    maxClients ?? MaxClients,
-                    locked ?? Locked,
-                    metadata ?? Metadata,
-                    resumeWindowSeconds ?? ResumeWindowSeconds), Version);
-        }
-    }
-
-    /// <summary>Closes the room; with <paramref name="requiredHostId"/> (a host's `close_room`), only while that client is host.</summary>
-    public Decision<RoomClosed> DecideClose(string reason, ushort closeCode, string? message = null, int requiredHostId = 0)
-    {
-        lock (_gate)
-        {
-            if (_closed)
-            {
-                return Decision<RoomClosed>.Refuse(Refusal.RoomClosed);
-            }
-
-            return requiredHostId != 0 && _hostId != requiredHostId
-                ? Decision<RoomClosed>.Refuse(Refusal.NotHost)
-                : Decision<RoomClosed>.Accept(new RoomClosed(reason, closeCode, message), Version);
-        }
-    }
-
-    /// <summary>Expiry: closes the room only when it has been empty for at least <paramref name="ttl"/>.</summary>
-    public Decision<RoomClosed> DecideExpire(DateTimeOffset now, TimeSpan ttl, string reason)
-    {
-        lock (_gate)
-        {
-            return _closed || _members.Length > 0 || EmptySince is not { } since || now - since < ttl
-                ? Decision<RoomClosed>.Refuse(Refusal.Unchanged)
-                : Decision<RoomClosed>.Accept(new RoomClosed(reason, CloseCodes.RoomClosed, null), Version);
-        }
-    }
-
-    /// <summary>
-    /// The host rule for the departure of <paramref name="clientId"/> (under the gate): nothing when it is not the
-    /// host; else the protocol's action, passing the role to the longest-connected member that is not away (to an
-    /// away one only when all are away).
-    /// </summary>
-    private HostSuccession SuccessionAfter(int clientId)
-    {
-        if (_hostId != clientId)
-        {
-            return HostSuccession.Unchanged;
-        }
-
-        switch (Protocol.OnHostLeft(HostAssignment))
-        {
-            case HostLeftAction.CloseRoom:
-                return new HostSuccession(SuccessionKind.CloseRoom, 0);
-            case HostLeftAction.NoHost:
-                return new HostSuccession(SuccessionKind.NoHost, 0);
-        }
-
-        Session? away = null;
-        foreach (var member in _members)
-        {
-            if (member.ClientId == clientId)
-            {
-                continue;
-            }
-
-            if (!member.IsAway)
-            {
-                return new HostSuccession(SuccessionKind.PassTo, member.ClientId);
-            }
-
-            away ??= member;
-        }
-
-        return away is null ? new HostSuccession(SuccessionKind.NoHost, 0) : new HostSuccession(SuccessionKind.PassTo, away.ClientId);
-    }
 
     // ---- Applying events: every copy of the room, in event order, under the gate. ---------------------------
 
@@ -426,7 +165,7 @@ public sealed class Room
             }
 
             beforeVisible?.Invoke(session);
-            Insert(session);
+            _members.Insert(session);
             return session;
         }
     }
@@ -477,12 +216,7 @@ public sealed class Room
                 return null;
             }
 
-            if (member.IsRemote)
-            {
-                Volatile.Write(ref _remoteMembers, _remoteMembers - 1);
-            }
-
-            member.MarkAway(away.Until);
+            _members.MarkAway(member, away.Until);
             return member;
         }
     }
@@ -503,19 +237,7 @@ public sealed class Room
                 return (null, null);
             }
 
-            var wasRemote = member.IsRemote;
-            var replaced = member.MoveTo(connection is null ? remoteNode : null, back.ResumeTokenDigest);
-            if (connection is not null)
-            {
-                member.Connect(connection);
-            }
-
-            var isRemote = member.IsRemote;
-            if (wasRemote != isRemote)
-            {
-                Volatile.Write(ref _remoteMembers, _remoteMembers + (isRemote ? 1 : -1));
-            }
-
+            var replaced = _members.Return(member, connection, remoteNode, back.ResumeTokenDigest);
             return (member, replaced);
         }
     }
@@ -581,11 +303,8 @@ public sealed class Room
 
             _closed = true;
             History?.Clear();
-            var members = _members;
-            Volatile.Write(ref _members, []);
+            var members = _members.Clear();
             Volatile.Write(ref _hostId, 0);
-            Volatile.Write(ref _remoteMembers, 0);
-            Volatile.Write(ref _resumableMembers, 0);
             var detached = new (Session, IConnection?)[members.Length];
             for (var i = 0; i < members.Length; i++)
             {
@@ -637,6 +356,8 @@ public sealed class Room
         }
     }
 
+    // ---- Replica synchronisation: a copy of a shared room brought in line with its store, without events. -----
+
     /// <summary>
     /// Brings the room's counters in line with a snapshot of a shared store, once its members have been reconciled:
     /// the version and sequence the store holds, and its last client id and host.
@@ -653,7 +374,7 @@ public sealed class Room
             MaxClients = maxClients;
             Metadata = metadata;
             ResumeWindowSeconds = resumeWindowSeconds;
-            EmptySince = _members.Length == 0 ? emptySince ?? EmptySince : null;
+            EmptySince = _members.Snapshot.Length == 0 ? emptySince ?? EmptySince : null;
         }
     }
 
@@ -676,7 +397,7 @@ public sealed class Room
 
             _lastClientId = Math.Max(_lastClientId, member.ClientId);
             EmptySince = null;
-            Insert(session);
+            _members.Insert(session);
             return session;
         }
     }
@@ -690,19 +411,7 @@ public sealed class Room
         ArgumentNullException.ThrowIfNull(member);
         lock (_gate)
         {
-            if (Array.IndexOf(_members, member) < 0 || member.IsHidden)
-            {
-                return false;
-            }
-
-            var wasRemote = member.IsRemote;
-            member.Hide(node);
-            if (!wasRemote)
-            {
-                Volatile.Write(ref _remoteMembers, _remoteMembers + 1);
-            }
-
-            return true;
+            return _members.Hide(member, node);
         }
     }
 
@@ -716,33 +425,7 @@ public sealed class Room
         ArgumentNullException.ThrowIfNull(member);
         lock (_gate)
         {
-            if (Array.IndexOf(_members, member) < 0 || member.IsHidden)
-            {
-                return null;
-            }
-
-            if (tokenDigest is not null)
-            {
-                member.ReplaceToken(tokenDigest);
-            }
-
-            var wasRemote = member.IsRemote;
-            IConnection? gone = null;
-            if (awayUntil is { } until)
-            {
-                gone = member.IsAway ? null : member.MarkAway(until);
-            }
-            else if (remoteNode is not null && member.NodeId != remoteNode)
-            {
-                gone = member.MoveTo(remoteNode, member.ResumeTokenDigest ?? []);
-            }
-
-            if (wasRemote != member.IsRemote)
-            {
-                Volatile.Write(ref _remoteMembers, _remoteMembers + (member.IsRemote ? 1 : -1));
-            }
-
-            return gone;
+            return _members.Sync(member, remoteNode, awayUntil, tokenDigest);
         }
     }
 
@@ -752,7 +435,7 @@ public sealed class Room
         ArgumentNullException.ThrowIfNull(member);
         lock (_gate)
         {
-            return Array.IndexOf(_members, member) < 0 ? null : Remove(member, now);
+            return _members.Contains(member) ? Remove(member, now) : null;
         }
     }
 
@@ -766,52 +449,16 @@ public sealed class Room
         }
     }
 
-    /// <summary>Publishes the member list with <paramref name="session"/> added, kept in join order (client-id order).</summary>
-    private void Insert(Session session)
-    {
-        var members = _members;
-        var index = members.Length;
-        while (index > 0 && members[index - 1].ClientId > session.ClientId)
-        {
-            index--;
-        }
-
-        Volatile.Write(ref _members, [.. members.AsSpan(0, index), session, .. members.AsSpan(index)]);
-        if (session.IsRemote)
-        {
-            Volatile.Write(ref _remoteMembers, _remoteMembers + 1);
-        }
-
-        if (session.Resumable)
-        {
-            Volatile.Write(ref _resumableMembers, _resumableMembers + 1);
-        }
-    }
-
+    /// <summary>Takes <paramref name="member"/> out (under the gate): it is no longer host, and the room may be empty since <paramref name="now"/>.</summary>
     private IConnection? Remove(Session member, DateTimeOffset now)
     {
-        var members = _members;
-        var index = Array.IndexOf(members, member);
-        var next = new Session[members.Length - 1];
-        members.AsSpan(0, index).CopyTo(next);
-        members.AsSpan(index + 1).CopyTo(next.AsSpan(index));
-        Volatile.Write(ref _members, next);
-        if (member.IsRemote)
-        {
-            Volatile.Write(ref _remoteMembers, _remoteMembers - 1);
-        }
-
-        if (member.Resumable)
-        {
-            Volatile.Write(ref _resumableMembers, _resumableMembers - 1);
-        }
-
+        var left = _members.Remove(member);
         if (_hostId == member.ClientId)
         {
             Volatile.Write(ref _hostId, 0);
         }
 
-        if (next.Length == 0)
+        if (left == 0)
         {
             EmptySince = now;
         }
@@ -819,15 +466,3 @@ public sealed class Room
         return member.Detach();
     }
 }
-
-/// <summary>What a room is made with.</summary>
-public sealed record RoomSettings(
-    string Id,
-    SecretHash Secret,
-    SecretHash HostSecret,
-    IRoomProtocol Protocol,
-    HostAssignment HostAssignment,
-    int MaxClients,
-    RoomMetadata Metadata,
-    int ResumeWindowSeconds,
-    string Epoch);

@@ -1,8 +1,8 @@
 namespace Relay.Domain.Rooms;
 
 /// <summary>
-/// A change to a room's membership or settings, decided by the room's rules (<see cref="Room"/>'s <c>Decide*</c>
-/// methods) and applied in the same order on every copy of the room. A backplane stores, orders and carries them;
+/// A change to a room's membership or settings, decided by the room's rules (<see cref="RoomDecider"/>'s
+/// <c>Decide*</c> methods) and applied in the same order on every copy of the room. A backplane stores, orders and carries them;
 /// it never decides them.
 /// </summary>
 public abstract record RoomEvent

@@ -8,7 +8,7 @@ namespace Relay.Domain.Rooms;
 /// non-blocking write and a close. The connection under it can change (a resumable client that drops its connection
 /// is <see cref="IsAway"/> for the room's window and comes back on a new one), and a member of a cluster room whose
 /// connection lives on another node is a stand-in (<see cref="IsRemote"/>) that writes nothing here. Only
-/// <see cref="Room"/> creates, changes and removes sessions, under its gate.
+/// <see cref="Room"/> creates, changes and removes sessions (its <see cref="MemberList"/> keeps them), under its gate.
 /// </summary>
 public sealed class Session
 {

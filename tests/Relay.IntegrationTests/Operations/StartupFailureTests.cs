@@ -29,6 +29,7 @@ public sealed class StartupFailureTests
     [InlineData("--Relay:InlineScheduling=perhaps", "Relay:InlineScheduling: must be true or false")]
     [InlineData("--Relay:ApiKeys:0=short", "Relay:ApiKeys:0: each key must have at least 16 characters")]
     [InlineData("--Relay:Backplane=Postgres", "Relay:Backplane: must be InMemory or Redis")]
+    [InlineData("--Relay:Redis:KeyPrefix=has space", "Relay:Redis:KeyPrefix: must be 1-64 letters, digits or _.:-")]
     public async Task One_bad_value_is_one_line_naming_its_key(string argument, string expected)
     {
         await using var server = ServerProcess.Start([argument, "--Relay:AllowAnonymousApi=true"]);

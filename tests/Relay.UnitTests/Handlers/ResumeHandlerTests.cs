@@ -27,7 +27,7 @@ public sealed class ResumeHandlerTests
     private ResumeHandlerTests(RelayOptions options)
     {
         _ctx = new RealtimeContext(options);
-        _handler = new ResumeHandler(_ctx.Membership);
+        _handler = new ResumeHandler(_ctx.Resumption);
         _broadcast = new BroadcastHandler(_ctx.Relays);
     }
 

@@ -28,7 +28,9 @@ internal sealed class RealtimeContext
         Delivery = new RoomDelivery(Stats, Time);
         InMemory = new InMemoryBackplane(wrapped);
         Backplane = wrap?.Invoke(InMemory) ?? InMemory;
-        Membership = new RoomMembership(Backplane, Delivery, Pending, Orphans, Stats, wrapped, Time, NullLogger<RoomMembership>.Instance);
+        var commits = new ChangeCommitter(Backplane, NullLogger<RoomMembership>.Instance);
+        Membership = new RoomMembership(Backplane, commits, Delivery, Pending, Orphans, Time);
+        Resumption = new RoomResumption(Backplane, commits, Pending, Stats, Time);
         Applier = new RoomEventApplier(new NodeIdentity(InMemoryBackplane.LocalNodeId), Delivery, Pending, Orphans, Time, NullLogger<RoomEventApplier>.Instance);
         InMemory.Attach(Applier);
         Factory = new RoomFactory(Time);
@@ -56,6 +58,8 @@ internal sealed class RealtimeContext
     public Orphans Orphans { get; } = new();
 
     public RoomMembership Membership { get; }
+
+    public RoomResumption Resumption { get; }
 
     public RoomEventApplier Applier { get; }
 

@@ -1,23 +1,13 @@
 namespace Relay.Application.Common.Options;
 
-/// <summary>The `Relay:*` configuration keys of the wire contract.</summary>
+/// <summary>
+/// The application's `Relay:*` keys of the wire contract: rooms, names, metadata, client messages, rate limits,
+/// resume, webhooks and client tokens. The other layers own theirs under the same section (the backplane and
+/// Redis in the infrastructure, API keys, origins and connection limits in the API).
+/// </summary>
 public sealed class RelayOptions
 {
     public const string SectionName = "Relay";
-
-    /// <summary>REST API keys, accepted in `X-Api-Key` or `Authorization: Bearer`.</summary>
-    public IList<string> ApiKeys { get; init; } = [];
-
-    /// <summary>Lets the REST API run without keys outside Development.</summary>
-    public bool AllowAnonymousApi { get; set; }
-
-    /// <summary>WebSocket `Origin` allow-list; empty allows any origin.</summary>
-    public IList<string> AllowedOrigins { get; init; } = [];
-
-    public int MaxMessageBytes { get; set; } = 65536;
-
-    /// <summary>Open WebSocket connections the server accepts; more are refused with 503 before the upgrade.</summary>
-    public int MaxConnections { get; set; } = 50_000;
 
     /// <summary>Rooms the server holds at once; creating more answers 503.</summary>
     public int MaxRooms { get; set; } = 50_000;
@@ -35,22 +25,9 @@ public sealed class RelayOptions
 
     public int DefaultMaxClients { get; set; } = 16;
 
-    public int ConnectTimeoutSeconds { get; set; } = 10;
-
     public int EmptyRoomTtlSeconds { get; set; } = 300;
 
-    public int KeepAliveSeconds { get; set; } = 15;
-
     public RateLimitOptions RateLimit { get; init; } = new();
-
-    public SendQueueOptions SendQueue { get; init; } = new();
-
-    /// <summary>Runs socket I/O continuations inline on the I/O threads (Kestrel's UnsafePreferInlineScheduling).</summary>
-    public bool InlineScheduling { get; set; } = true;
-
-    public string Backplane { get; set; } = "InMemory";
-
-    public RedisOptions Redis { get; init; } = new();
 
     public ResumeOptions Resume { get; init; } = new();
 
@@ -77,32 +54,4 @@ public sealed class RateLimitOptions
     public int MessagesPerSecond { get; set; } = 100;
 
     public int Burst { get; set; } = 200;
-}
-
-public sealed class SendQueueOptions
-{
-    public int MaxMessages { get; set; } = 1024;
-
-    public long MaxBytes { get; set; } = 1048576;
-}
-
-public sealed class RedisOptions
-{
-    /// <summary>StackExchange.Redis configuration string (`host:port,password=...,ssl=true`).</summary>
-    public string ConnectionString { get; set; } = "localhost:6379";
-
-    /// <summary>Every key and channel of the cluster is under this prefix, so several clusters can share one Redis.</summary>
-    public string KeyPrefix { get; set; } = "relay";
-
-    /// <summary>How often each node proves it is alive; a node silent for 1.5 intervals is taken for dead.</summary>
-    public double HeartbeatSeconds { get; set; } = 2;
-
-    /// <summary>This node's id in the cluster; null draws a unique one at start.</summary>
-    public string? NodeId { get; set; }
-
-    /// <summary>
-    /// The time budget of every Redis call: past it the call counts as failed (`unavailable`, 503) and a change that
-    /// reaches Redis later is refused there, so a stall never turns into a late success.
-    /// </summary>
-    public double TimeoutSeconds { get; set; } = 1.5;
 }

@@ -9,13 +9,13 @@ namespace Relay.Application.Realtime.Resume;
 /// Brings a dropped client back to its seat with every room event it missed, or answers `resume_failed` and changes
 /// nothing (the connection stays open and may `connect` afresh).
 /// </summary>
-public sealed class ResumeHandler(RoomMembership membership) : ICommandHandler<ResumeCommand, RealtimeResult>
+public sealed class ResumeHandler(RoomResumption resumption) : ICommandHandler<ResumeCommand, RealtimeResult>
 {
     public async ValueTask<RealtimeResult> Handle(ResumeCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         var request = new ResumeRequest(command.RoomId!, command.Token!, command.Seq!.Value, command.Ref);
-        return await membership.ResumeAsync(command.Client, request, cancellationToken) switch
+        return await resumption.ResumeAsync(command.Client, request, cancellationToken) switch
         {
             ResumeOutcome.Resumed => RealtimeResult.Ok,
             ResumeOutcome.AlreadyInRoom => RealtimeResult.Fail(ErrorCodes.AlreadyConnected, "already in a room: send leave first"),

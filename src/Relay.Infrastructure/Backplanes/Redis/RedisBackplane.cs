@@ -25,12 +25,13 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
     private readonly ILogger<RedisBackplane> _logger;
     private IRoomEventSink? _sink;
 
-    public RedisBackplane(NodeIdentity node, ProtocolRegistry protocols, RelayStats stats, IOptions<RelayOptions> options, TimeProvider timeProvider, ILogger<RedisBackplane> logger, WebhookPayloads? webhooks = null)
+    public RedisBackplane(NodeIdentity node, ProtocolRegistry protocols, RelayStats stats, IOptions<RelayOptions> options, IOptions<RedisOptions> redis, TimeProvider timeProvider, ILogger<RedisBackplane> logger, WebhookPayloads? webhooks = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(redis);
         NodeId = node.Id;
-        Options = options.Value.Redis;
+        Options = redis.Value;
         _stats = stats;
         _logger = logger;
         _keys = new RedisKeys(Options.KeyPrefix);

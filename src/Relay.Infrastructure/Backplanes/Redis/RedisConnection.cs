@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Relay.Application.Abstractions;
-using Relay.Application.Common.Options;
 using StackExchange.Redis;
 
 namespace Relay.Infrastructure.Backplanes.Redis;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Relay.Application.Abstractions;
 using Relay.Application.Common;
-using Relay.Domain.Connections;
 using Relay.Domain.Rooms;
 using StackExchange.Redis;
 
@@ -10,30 +9,33 @@ namespace Relay.Infrastructure.Backplanes.Redis;
 
 /// <summary>
 /// This node's copies of shared rooms. A copy is loaded (subscribe, then snapshot, then the messages buffered
-/// meanwhile) when an operation acquires it, applies the room's channel messages in order, and reloads itself when it
-/// may have missed some: a gap in the sequence, a stored seq that the copy has not reached by the next periodic check,
-/// a dropped subscription, or a message it cannot read. A sequenced room is brought up to date from its history (every
-/// missed event delivered as if live); any other from a snapshot, reconciled with what its members were told. A copy
-/// nothing needs is dropped after <see cref="IdleLinger"/>, so clients coming and going do not cost a reload each.
+/// meanwhile) when an operation acquires it; from then on its <see cref="ReplicaFeed"/> applies the room's channel
+/// messages in order and reloads it when it may have missed some: a gap in the sequence, a stored seq that the copy
+/// has not reached by the next periodic check (<see cref="CheckAsync"/>), a dropped subscription, or a message it
+/// cannot read. A copy nothing needs is dropped after <see cref="IdleLinger"/>, so clients coming and going do not
+/// cost a reload each.
 /// </summary>
-internal sealed partial class RoomReplicas(
-    RedisConnection redis,
-    RoomStore store,
-    NodeIdentity node,
-    RelayStats stats,
-    TimeProvider timeProvider,
-    ILogger logger)
+internal sealed class RoomReplicas
 {
     /// <summary>How long a copy nothing needs stays subscribed before it is dropped.</summary>
     public static readonly TimeSpan IdleLinger = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, Replica> _replicas = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _unsubscribing = new(StringComparer.Ordinal);
-    private IRoomEventSink? _sink;
+    private readonly RedisConnection _redis;
+    private readonly RoomStore _store;
+    private readonly TimeProvider _timeProvider;
+    private readonly ReplicaFeed _feed;
 
-    private IRoomEventSink Sink => _sink ?? throw new InvalidOperationException("No event sink is attached.");
+    public RoomReplicas(RedisConnection redis, RoomStore store, NodeIdentity node, RelayStats stats, TimeProvider timeProvider, ILogger logger)
+    {
+        _redis = redis;
+        _store = store;
+        _timeProvider = timeProvider;
+        _feed = new ReplicaFeed(store, node, stats, logger, Drop);
+    }
 
-    public void Attach(IRoomEventSink sink) => _sink = sink;
+    public void Attach(IRoomEventSink sink) => _feed.Attach(sink);
 
     /// <summary>The rooms this node has clients in.</summary>
     public IReadOnlyCollection<Room> WithLocalMembers =>
@@ -50,7 +52,7 @@ internal sealed partial class RoomReplicas(
     {
         while (true)
         {
-            var replica = _replicas.GetOrAdd(roomId, id => new Replica(id, store.Keys.Channel(id)));
+            var replica = _replicas.GetOrAdd(roomId, id => new Replica(id, _store.Keys.Channel(id)));
             Task<bool> loading;
             lock (replica.Sync)
             {
@@ -112,23 +114,7 @@ internal sealed partial class RoomReplicas(
     }
 
     /// <summary>Reloads a copy off the channel's thread (counted by <paramref name="reason"/>); meanwhile its messages are buffered.</summary>
-    public void StartResync(Replica replica, string reason)
-    {
-        lock (replica.Sync)
-        {
-            if (replica.Dropped || replica.Resyncing || replica.Room is null)
-            {
-                return;
-            }
-
-            replica.Resyncing = true;
-            replica.Ready = false;
-        }
-
-        stats.RecordResync(reason);
-        LogResync(logger, replica.Id, reason);
-        _ = Task.Run(() => ResyncAsync(replica));
-    }
+    public void StartResync(Replica replica, string reason) => _feed.StartResync(replica, reason);
 
     /// <summary>Reloads every copy (the subscription was lost, or Redis is back after an outage).</summary>
     public void ResyncAll(string reason)
@@ -151,7 +137,7 @@ internal sealed partial class RoomReplicas(
             return;
         }
 
-        var seqs = await store.SeqsAsync([.. replicas.Select(r => r.Id)]);
+        var seqs = await _store.SeqsAsync([.. replicas.Select(r => r.Id)]);
         for (var i = 0; i < replicas.Length; i++)
         {
             var replica = replicas[i];
@@ -175,7 +161,7 @@ internal sealed partial class RoomReplicas(
     /// <summary>Drops the copies idle for longer than <see cref="IdleLinger"/>; returns how many.</summary>
     public int DropIdle()
     {
-        var now = timeProvider.GetUtcNow();
+        var now = _timeProvider.GetUtcNow();
         var dropped = 0;
         foreach (var replica in _replicas.Values)
         {
@@ -225,13 +211,13 @@ internal sealed partial class RoomReplicas(
             // subscription that is going away and lose the channel, so wait for it to finish.
             if (_unsubscribing.TryGetValue(replica.Id, out var unsubscribing))
             {
-                await unsubscribing.WaitAsync(redis.Budget, timeProvider);
+                await unsubscribing.WaitAsync(_redis.Budget, _timeProvider);
             }
 
-            var queue = await redis.SubscribeAsync(replica.Channel);
+            var queue = await _redis.SubscribeAsync(replica.Channel);
             replica.Subscription = queue;
-            queue.OnMessage(message => OnMessage(replica, message.Message));
-            var snapshot = await store.SnapshotAsync(replica.Id);
+            queue.OnMessage(message => _feed.OnMessage(replica, message.Message));
+            var snapshot = await _store.SnapshotAsync(replica.Id);
             lock (replica.Sync)
             {
                 if (snapshot is null)
@@ -239,10 +225,7 @@ internal sealed partial class RoomReplicas(
                     return false;
                 }
 
-                replica.Room = Sink.Build(snapshot, live: true);
-                replica.CheckedSeq = snapshot.Seq;
-                replica.Ready = true;
-                DrainBuffered(replica);
+                _feed.Start(replica, snapshot);
             }
 
             return true;
@@ -258,242 +241,6 @@ internal sealed partial class RoomReplicas(
         }
     }
 
-    private void OnMessage(Replica replica, RedisValue value)
-    {
-        lock (replica.Sync)
-        {
-            if (replica.Dropped)
-            {
-                return;
-            }
-
-            if (!replica.Ready)
-            {
-                replica.Buffered.Add((byte[])value!);
-                return;
-            }
-
-            ApplyOrResync(replica, (ReadOnlyMemory<byte>)value);
-        }
-    }
-
-    /// <summary>Applies one message in order (under the replica's lock), reloading the room when it reveals a problem.</summary>
-    private void ApplyOrResync(Replica replica, ReadOnlyMemory<byte> bytes)
-    {
-        try
-        {
-            switch (Apply(replica, bytes))
-            {
-                case Outcome.Gap:
-                    replica.Buffered.Add(bytes.ToArray());
-                    StartResyncLocked(replica, "gap");
-                    break;
-                case Outcome.Unreadable:
-                    StartResyncLocked(replica, "format");
-                    break;
-            }
-        }
-        catch (Exception e)
-        {
-            // A message this node cannot apply (or a fault while applying it) must not stop the room's channel, whose
-            // handler this is: reload the room instead.
-            LogApplyFailed(logger, replica.Id, e.GetType().Name, e.Message);
-            StartResyncLocked(replica, "format");
-        }
-    }
-
-    private Outcome Apply(Replica replica, ReadOnlyMemory<byte> bytes)
-    {
-        var room = replica.Room!;
-        var message = RoomEventCodec.Decode(bytes);
-        switch (message.Kind)
-        {
-            case ChannelMessageKind.Relay:
-                if (message.Origin != node.Id)
-                {
-                    CountRelay(replica, message.Origin!, message.Counter);
-                    Sink.DeliverRelay(room, message.Relay, 0);
-                }
-
-                return Outcome.Applied;
-            case ChannelMessageKind.Event:
-            case ChannelMessageKind.SequencedRelay:
-                if (message.Seq <= room.Seq)
-                {
-                    return Outcome.Applied; // Already part of the copy (its snapshot, or its history).
-                }
-
-                if (message.Seq > room.Seq + 1)
-                {
-                    return Outcome.Gap;
-                }
-
-                if (message.Kind == ChannelMessageKind.Event)
-                {
-                    Sink.Apply(room, message.Event!, message.Seq);
-                }
-                else
-                {
-                    Sink.DeliverRelay(room, message.Relay, message.Seq);
-                }
-
-                replica.Progress();
-                if (room.IsClosed)
-                {
-                    Drop(replica);
-                }
-
-                return Outcome.Applied;
-            default:
-                return Outcome.Unreadable;
-        }
-    }
-
-    private void CountRelay(Replica replica, string origin, long counter)
-    {
-        if (counter <= 0)
-        {
-            return;
-        }
-
-        if (replica.RelayCounters.TryGetValue(origin, out var last) && counter > last + 1)
-        {
-            var lost = counter - last - 1;
-            stats.RecordLostRelays(lost);
-            LogLostRelays(logger, replica.Id, origin, lost);
-        }
-
-        replica.RelayCounters[origin] = counter;
-    }
-
-    private void StartResyncLocked(Replica replica, string reason)
-    {
-        if (replica.Resyncing)
-        {
-            replica.Ready = false;
-            return;
-        }
-
-        replica.Resyncing = true;
-        replica.Ready = false;
-        stats.RecordResync(reason);
-        LogResync(logger, replica.Id, reason);
-        _ = Task.Run(() => ResyncAsync(replica));
-    }
-
-    private async Task ResyncAsync(Replica replica)
-    {
-        try
-        {
-            var room = replica.Room!;
-            if (room.IsSequenced && await CatchUpFromHistoryAsync(replica, room))
-            {
-                return;
-            }
-
-            var snapshot = await store.SnapshotAsync(replica.Id);
-            lock (replica.Sync)
-            {
-                if (replica.Dropped)
-                {
-                    return;
-                }
-
-                if (snapshot is null)
-                {
-                    Sink.Apply(room, new RoomClosed(Application.Common.RoomClosedReasons.Deleted, CloseCodes.RoomClosed, null), room.Seq + 1);
-                    Drop(replica);
-                    return;
-                }
-
-                if (room.IsSequenced && snapshot.Seq > room.Seq)
-                {
-                    // The history no longer held them: the room events in between never reach this node's members.
-                    stats.RecordLostRelays(snapshot.Seq - room.Seq);
-                    LogLostRelays(logger, replica.Id, "the history", snapshot.Seq - room.Seq);
-                }
-
-                Sink.Reconcile(room, snapshot, live: true);
-                replica.CheckedSeq = snapshot.Seq;
-                Finish(replica);
-            }
-        }
-        catch (Exception e)
-        {
-            // Redis failed (or, worse, something this node did not foresee): a copy must never stay stuck reloading,
-            // buffering its channel for good while its members wait for events that never come.
-            LogResyncFailed(logger, replica.Id, e is RoomStoreUnavailableException or RedisException or TimeoutException ? e.Message : $"{e.GetType().Name}: {e.Message}");
-            lock (replica.Sync)
-            {
-                // Tried again by the next check or reconnect; meanwhile the copy goes on with what it has.
-                replica.Buffered.Clear();
-                replica.Resyncing = false;
-                replica.Ready = true;
-                replica.CheckedSeq = long.MaxValue;
-            }
-        }
-    }
-
-    /// <summary>Applies the history after the copy's seq as if live; false when the history no longer holds all of it.</summary>
-    private async Task<bool> CatchUpFromHistoryAsync(Replica replica, Room room)
-    {
-        var history = await store.ReadHistoryAsync(replica.Id, room.Seq);
-        if (history is not { Complete: true } read)
-        {
-            return false;
-        }
-
-        lock (replica.Sync)
-        {
-            if (replica.Dropped)
-            {
-                return true;
-            }
-
-            foreach (var message in read.Messages)
-            {
-                if (Apply(replica, (byte[])message!) != Outcome.Applied)
-                {
-                    return false;
-                }
-            }
-
-            if (replica.Dropped)
-            {
-                return true;
-            }
-
-            replica.CheckedSeq = read.Seq;
-            Finish(replica);
-            return true;
-        }
-    }
-
-    /// <summary>The copy is up to date again: apply what was buffered meanwhile (under the lock).</summary>
-    private void Finish(Replica replica)
-    {
-        replica.Resyncing = false;
-        replica.Ready = true;
-        replica.Progress();
-        DrainBuffered(replica);
-    }
-
-    private void DrainBuffered(Replica replica)
-    {
-        var buffered = replica.Buffered.ToArray();
-        replica.Buffered.Clear();
-        foreach (var message in buffered)
-        {
-            if (!replica.Ready || replica.Dropped)
-            {
-                replica.Buffered.Add(message);
-                continue;
-            }
-
-            ApplyOrResync(replica, message);
-        }
-    }
-
     /// <summary>Notes when nothing of this node needs a copy any more (under its lock); <see cref="DropIdle"/> drops it later.</summary>
     private void MarkIfIdle(Replica replica)
     {
@@ -503,7 +250,7 @@ internal sealed partial class RoomReplicas(
             return;
         }
 
-        replica.IdleSince ??= timeProvider.GetUtcNow();
+        replica.IdleSince ??= _timeProvider.GetUtcNow();
     }
 
     private void Drop(Replica replica)
@@ -525,7 +272,7 @@ internal sealed partial class RoomReplicas(
         {
             try
             {
-                await subscription.UnsubscribeAsync().WaitAsync(redis.Budget, timeProvider);
+                await subscription.UnsubscribeAsync().WaitAsync(_redis.Budget, _timeProvider);
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
@@ -536,23 +283,4 @@ internal sealed partial class RoomReplicas(
         _unsubscribing.TryRemove(new KeyValuePair<string, Task>(roomId, unsubscribed.Task));
         unsubscribed.TrySetResult();
     }
-
-    private enum Outcome
-    {
-        Applied,
-        Gap,
-        Unreadable,
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Room {RoomId}: reloading its copy ({Reason})")]
-    private static partial void LogResync(ILogger logger, string roomId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId}: reloading its copy failed: {Error}")]
-    private static partial void LogResyncFailed(ILogger logger, string roomId, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId}: a channel message could not be applied ({Type}: {Error}); reloading the room")]
-    private static partial void LogApplyFailed(ILogger logger, string roomId, string type, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {RoomId}: {Count} relays from node {Node} never arrived")]
-    private static partial void LogLostRelays(ILogger logger, string roomId, string node, long count);
 }

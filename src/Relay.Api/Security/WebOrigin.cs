@@ -1,4 +1,4 @@
-namespace Relay.Application.Common.Options;
+namespace Relay.Api.Security;
 
 /// <summary>
 /// A web origin (RFC 6454: scheme, host and port) in one canonical spelling, so that origins compare as

@@ -1,0 +1,41 @@
+namespace Relay.Api.Configuration;
+
+/// <summary>
+/// The API's `Relay:*` keys: who may call the REST API, which pages may open a WebSocket, and the limits and
+/// timers of each connection.
+/// </summary>
+public sealed class ApiOptions
+{
+    public const string SectionName = "Relay";
+
+    /// <summary>REST API keys, accepted in `X-Api-Key` or `Authorization: Bearer`.</summary>
+    public IList<string> ApiKeys { get; init; } = [];
+
+    /// <summary>Lets the REST API run without keys outside Development.</summary>
+    public bool AllowAnonymousApi { get; set; }
+
+    /// <summary>WebSocket `Origin` allow-list; empty allows any origin.</summary>
+    public IList<string> AllowedOrigins { get; init; } = [];
+
+    public int MaxMessageBytes { get; set; } = 65536;
+
+    /// <summary>Open WebSocket connections the server accepts; more are refused with 503 before the upgrade.</summary>
+    public int MaxConnections { get; set; } = 50_000;
+
+    public int ConnectTimeoutSeconds { get; set; } = 10;
+
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    public SendQueueOptions SendQueue { get; init; } = new();
+
+    /// <summary>Runs socket I/O continuations inline on the I/O threads (Kestrel's UnsafePreferInlineScheduling).</summary>
+    public bool InlineScheduling { get; set; } = true;
+}
+
+/// <summary>`Relay:SendQueue:*`: the bounds of each connection's queue of frames to send.</summary>
+public sealed class SendQueueOptions
+{
+    public int MaxMessages { get; set; } = 1024;
+
+    public long MaxBytes { get; set; } = 1048576;
+}
