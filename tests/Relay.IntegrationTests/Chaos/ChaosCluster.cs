@@ -179,6 +179,14 @@ internal sealed class ChaosCluster : IAsyncDisposable
             {
                 _output.WriteLine("    " + NodeProcess.Shorten(line));
             }
+
+            // What the node said last, information included (its room copies reloading, nodes taken for dead): shown
+            // only when a test fails.
+            _output.WriteLine($"    last lines of {node.NodeId}:");
+            foreach (var line in node.LogTail(25))
+            {
+                _output.WriteLine("      " + NodeProcess.Shorten(line));
+            }
         }
 
         await Task.WhenAll(_nodes.Concat(_retired).Select(n => n.DisposeAsync().AsTask()));

@@ -209,8 +209,12 @@ public sealed class NodeFailureChaosTests(ITestOutputHelper output)
         await promises.KeepAsync($"{frozen.NodeId} is ready again within {Bounds.Recover.TotalSeconds:F0} s", () => ChaosCluster.WaitReadyAsync(frozen, Bounds.Recover));
         await promises.KeepAsync($"a join on {frozen.NodeId} works and every node and member agree", async () =>
         {
-            await mesh.JoinAsync(frozen, "after-resume");
+            var newcomer = await mesh.JoinAsync(frozen, "after-resume");
             await mesh.ConvergedAsync(nodes, Bounds.Converge);
+
+            // The chatter reaches the newcomer too before it stops: its last relay must then come after the join (the
+            // relays sent before the join, 100 ms apart, are not the newcomer's to receive).
+            await newcomer.WaitUntilAsync(() => Numbered.Of(newcomer.RelaysFrom(a0.ClientId), "paused").Count > 0, Bounds.Converge, "a relay of node-0's client");
         });
         var sent = await relays.StopAsync();
         await promises.KeepAsync("no relay from a removed client reached anyone, and the live ones' relays all arrived", async () =>
