@@ -54,6 +54,27 @@ internal static class RedisScripts
             n = n - 1
           end
         end
+        -- A commit's checks, ARGV as Commit's 1 to 4: nil when it may go ahead, else the refusal to return.
+        local function refused(rk, now)
+          local deadline = tonumber(ARGV[4])
+          if deadline > 0 and now > deadline then return {-3} end
+          if redis.call('EXISTS', rk) == 0 then return {-2} end
+          local ver = tonumber(redis.call('HGET', rk, 'ver'))
+          if ver ~= tonumber(ARGV[3]) then return {-4, ver} end
+          return nil
+        end
+        -- Numbers the event (ARGV as Commit's 5 to 10), keeps it in the history, runs the writes from ARGV[first] and
+        -- publishes it on ARGV[2]; returns its first seq.
+        local function commit_event(rk, first, now)
+          local width = tonumber(ARGV[5])
+          redis.call('HINCRBY', rk, 'ver', 1)
+          local seq = redis.call('HINCRBY', rk, 'seq', width) - width + 1
+          local msg = 'E1 ' .. seq .. '\n' .. ARGV[6]
+          if ARGV[7] ~= '' then record(ARGV[7], rk, seq, msg, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), now) end
+          run(first, seq, now)
+          redis.call('PUBLISH', ARGV[2], msg)
+          return seq
+        end
 
         """;
 
@@ -88,19 +109,9 @@ internal static class RedisScripts
     public const string Commit = Common + """
         local rk = ARGV[1]
         local now = now_ms()
-        local deadline = tonumber(ARGV[4])
-        if deadline > 0 and now > deadline then return {-3} end
-        if redis.call('EXISTS', rk) == 0 then return {-2} end
-        local ver = tonumber(redis.call('HGET', rk, 'ver'))
-        if ver ~= tonumber(ARGV[3]) then return {-4, ver} end
-        local width = tonumber(ARGV[5])
-        redis.call('HINCRBY', rk, 'ver', 1)
-        local seq = redis.call('HINCRBY', rk, 'seq', width) - width + 1
-        local msg = 'E1 ' .. seq .. '\n' .. ARGV[6]
-        if ARGV[7] ~= '' then record(ARGV[7], rk, seq, msg, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), now) end
-        run(11, seq, now)
-        redis.call('PUBLISH', ARGV[2], msg)
-        return {1, seq}
+        local no = refused(rk, now)
+        if no then return no end
+        return {1, commit_event(rk, 11, now)}
         """;
 
     /// <summary>
@@ -111,11 +122,8 @@ internal static class RedisScripts
     public const string CommitResume = Common + """
         local rk = ARGV[1]
         local now = now_ms()
-        local deadline = tonumber(ARGV[4])
-        if deadline > 0 and now > deadline then return {-3} end
-        if redis.call('EXISTS', rk) == 0 then return {-2} end
-        local ver = tonumber(redis.call('HGET', rk, 'ver'))
-        if ver ~= tonumber(ARGV[3]) then return {-4, ver} end
+        local no = refused(rk, now)
+        if no then return no end
         local cur = tonumber(redis.call('HGET', rk, 'seq'))
         if tonumber(ARGV[12]) > cur then return {-5} end
         local after = tonumber(ARGV[11])
@@ -124,14 +132,7 @@ internal static class RedisScripts
         if ARGV[7] ~= '' and after < cur then
           for _, e in ipairs(redis.call('XRANGE', ARGV[7], (after + 1) .. '-0', '+')) do table.insert(out, e[2][2]) end
         end
-        local width = tonumber(ARGV[5])
-        redis.call('HINCRBY', rk, 'ver', 1)
-        local seq = redis.call('HINCRBY', rk, 'seq', width) - width + 1
-        out[2] = seq
-        local msg = 'E1 ' .. seq .. '\n' .. ARGV[6]
-        if ARGV[7] ~= '' then record(ARGV[7], rk, seq, msg, tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]), now) end
-        run(13, seq, now)
-        redis.call('PUBLISH', ARGV[2], msg)
+        out[2] = commit_event(rk, 13, now)
         return out
         """;
 
