@@ -53,6 +53,8 @@ export interface Room {
     createdAt: string;
     hostId: number | null;
     clientCount: number;
+    /** relay messages accepted in the room (broadcast, send, binary, REST push), each counted once; in a cluster other nodes' relays arrive with their heartbeat */
+    messagesRelayed: number;
     clients?: RoomMember[];
 }
 

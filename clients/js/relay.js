@@ -36,6 +36,7 @@ export const API_PATH = '/v1/api';
  * @property {string} createdAt RFC 3339 UTC
  * @property {number|null} hostId
  * @property {number} clientCount
+ * @property {number} messagesRelayed relay messages accepted in the room, each counted once (in a cluster other nodes' arrive with their heartbeat)
  * @property {Array<{clientId: number, name: string|null, isHost: boolean, connectedAt: string, userId?: string}>} [clients]
  */
 

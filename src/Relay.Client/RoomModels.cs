@@ -96,6 +96,12 @@ public record RelayRoom
     /// <summary>How many clients are in the room.</summary>
     public int ClientCount { get; init; }
 
+    /// <summary>
+    /// Relay messages accepted in the room since it was created (broadcast, send, binary, REST push), each counted
+    /// once, not once per recipient. In a cluster other nodes' relays reach it with their heartbeat.
+    /// </summary>
+    public long MessagesRelayed { get; init; }
+
     /// <summary>The clients in join order; only in single-room reads (<see cref="RelayApiClient.GetRoomAsync"/> and <see cref="RelayApiClient.UpdateRoomAsync"/>), null in lists.</summary>
     public IReadOnlyList<RoomClientInfo>? Clients { get; init; }
 }

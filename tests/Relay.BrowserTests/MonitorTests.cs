@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
 using Microsoft.Playwright;
@@ -7,8 +8,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Relay.BrowserTests;
 
 /// <summary>
-/// The monitor page at `/monitor`, in Chromium against the real server: rooms and their live client counts, a
-/// room's members, kick, lock and delete (checked over REST), the server's charts, and the API key.
+/// The monitor page at `/monitor`, in Chromium against the real server: rooms with their live client counts and relay
+/// rates, a room's members, kick, lock and delete (checked over REST), the server's charts, and the API key.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class MonitorTests(BrowserFixture fixture)
@@ -30,12 +31,13 @@ public sealed class MonitorTests(BrowserFixture fixture)
         """;
 
     [Fact]
-    public Task Shows_rooms_with_live_client_counts_and_charts_of_the_relay_rate_under_a_strict_policy() => fixture.RunAsync(async session =>
+    public Task Shows_rooms_with_live_client_counts_relay_rates_and_charts_of_the_relay_rate_under_a_strict_policy() => fixture.RunAsync(async session =>
     {
         var server = fixture.Open;
         var page = await OpenAsync(session, server);
         await Expect(page).ToHaveTitleAsync("Relay monitor");
         var room = await server.Api.CreateRoomAsync();
+        var quiet = await server.Api.CreateRoomAsync();
         var seats = room.Body.GetProperty("maxClients").GetInt32();
         var row = RoomRow(page, room.Id);
 
@@ -67,6 +69,28 @@ public sealed class MonitorTests(BrowserFixture fixture)
         await page.WaitForFunctionAsync("() => Number(document.getElementById('clients-chart').dataset.samples) >= 2");
         Assert.True(await page.Locator("#rate-chart").EvaluateAsync<int>(PaintedPixels) > 0, "the rate chart is drawn");
         Assert.True(await page.Locator("#clients-chart").EvaluateAsync<int>(PaintedPixels) > 0, "the clients chart is drawn");
+
+        // Each room's own rate: above 0 in a room with traffic (kept up until the page shows it), 0 in a quiet one.
+        var rate = Cell(row, "rate");
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                await alice.SendJsonAsync(new { type = "broadcast", data = "more" });
+                await bob.ExpectAsync("message");
+                var shown = await rate.GetAttributeAsync("data-value");
+                return double.TryParse(shown, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0;
+            },
+            TimeSpan.FromSeconds(30),
+            "the room's row showing a relay rate above 0");
+        await Expect(rate).Not.ToHaveTextAsync("–");
+        await Expect(Cell(RoomRow(page, quiet.Id), "rate")).ToHaveTextAsync("0.0");
+
+        // The room view shows the room's count and rate.
+        var roomRelayed = (await server.Api.GetJsonAsync($"/v1/api/rooms/{room.Id}")).GetProperty("messagesRelayed").GetInt64();
+        Assert.True(roomRelayed >= 6, $"the room's messagesRelayed {roomRelayed}");
+        await page.GetByRole(AriaRole.Button, new() { Name = room.Id, Exact = true }).ClickAsync();
+        await page.WaitForFunctionAsync("min => Number(document.getElementById('room-view-relayed').dataset.value) >= min", roomRelayed);
+        await Expect(page.Locator("#room-view-rate")).ToContainTextAsync(" messages/s");
 
         await bob.DisposeAsync();
         await Expect(Cell(row, "clients")).ToHaveTextAsync($"1 / {seats}");

@@ -168,6 +168,10 @@ public sealed class RestClientTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(1, typed);
         var line = (await alice.NextAsync<DataMessage>()).Deserialize(TestJsonContext.Default.ChatLine);
         Assert.Equal(new ChatLine("hi", 3), line);
+
+        // Three pushes: the room counts each once, whatever its recipients.
+        Assert.Equal(3, (await Api.GetRoomAsync(room.Id)).MessagesRelayed);
+        Assert.Equal(0, room.MessagesRelayed);
     }
 
     [Fact]

@@ -38,6 +38,7 @@ export async function backend(): Promise<void> {
     const hostSecret: string = room.hostSecret;
     const page: RoomPage = await api.listRooms({ offset: 0, limit: 50 });
     const first: Room | undefined = page.items[0];
+    const roomRelayed: number | undefined = first?.messagesRelayed;
     const read = await api.getRoom(room.id);
     const connectedAt: string | undefined = read.clients[0]?.connectedAt;
     const listedUser: string | undefined = read.clients[0]?.userId;
@@ -48,7 +49,7 @@ export async function backend(): Promise<void> {
     const relayed: number = summary.messagesRelayed + summary.roomsByProtocol['mesh']!;
     await api.deleteRoom(room.id);
     const base: string = api.baseUrl;
-    void [secret, hostSecret, first, connectedAt, listedUser, pushed, relayed, base];
+    void [secret, hostSecret, first, roomRelayed, connectedAt, listedUser, pushed, relayed, base];
 
     try {
         await api.getRoom('missing');

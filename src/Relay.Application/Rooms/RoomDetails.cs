@@ -17,6 +17,7 @@ namespace Relay.Application.Rooms;
 /// <param name="CreatedAt">When the room was created (UTC).</param>
 /// <param name="HostId">The host's client id; null while the room has no host.</param>
 /// <param name="ClientCount">Clients in the room.</param>
+/// <param name="MessagesRelayed">Relay messages accepted in the room since it was created (broadcast, send, binary, REST push), each counted once, not once per recipient. In a cluster other nodes' relays reach it with their heartbeat.</param>
 /// <param name="Clients">The clients in the room, in join order: only in a single-room read and an update's answer.</param>
 public sealed record RoomDetails(
     string Id,
@@ -29,6 +30,7 @@ public sealed record RoomDetails(
     DateTime CreatedAt,
     int? HostId,
     int ClientCount,
+    long MessagesRelayed,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<RoomClient>? Clients)
 {
     /// <summary>`hostAssignment` `first`: a client joining a room without a host becomes host.</summary>
@@ -53,6 +55,7 @@ public sealed record RoomDetails(
             room.CreatedAt.UtcDateTime,
             hostId,
             members.Length,
+            room.MessagesRelayed,
             withClients
                 ? [.. members.Select(m => new RoomClient(m.ClientId, m.Name, m.ClientId == hostId, m.JoinedAt.UtcDateTime, m.UserId, m.IsAway ? true : null))]
                 : null);
@@ -96,6 +99,7 @@ public sealed record RoomClient(
 /// <param name="CreatedAt">When the room was created (UTC).</param>
 /// <param name="HostId">The host's client id: null for a new room.</param>
 /// <param name="ClientCount">Clients in the room: 0 for a new room.</param>
+/// <param name="MessagesRelayed">Relay messages accepted in the room: 0 for a new room.</param>
 public sealed record CreatedRoomDetails(
     string Id,
     string Secret,
@@ -108,12 +112,13 @@ public sealed record CreatedRoomDetails(
     JsonElement Metadata,
     DateTime CreatedAt,
     int? HostId,
-    int ClientCount)
+    int ClientCount,
+    long MessagesRelayed)
 {
     public static CreatedRoomDetails From(Room room, string secret, string hostSecret)
     {
         var details = RoomDetails.From(room, withClients: false);
         return new CreatedRoomDetails(details.Id, secret, hostSecret, details.Protocol, details.HostAssignment, details.MaxClients,
-            details.Locked, details.ResumeWindowSeconds, details.Metadata, details.CreatedAt, details.HostId, details.ClientCount);
+            details.Locked, details.ResumeWindowSeconds, details.Metadata, details.CreatedAt, details.HostId, details.ClientCount, details.MessagesRelayed);
     }
 }

@@ -52,11 +52,26 @@ public sealed class RoomManager(
     /// <summary>Applies a backend's change; returns the room after it, or null when there is no such room.</summary>
     public async ValueTask<(MemberChange Change, Room? Room)> UpdateAsync(string id, int? maxClients, bool? locked, RoomMetadata? metadata, int? resumeWindowSeconds, CancellationToken cancellationToken)
     {
-        return await WithRoomAsync(id, async room =>
+        var (change, updated) = await WithRoomAsync(id, async room =>
         {
             var change = await membership.UpdateAsync(room, maxClients, locked, metadata, resumeWindowSeconds, cancellationToken);
             return (change, change == MemberChange.Done ? room : null);
         }, cancellationToken);
+        if (updated is null || !backplane.IsShared)
+        {
+            return (change, updated);
+        }
+
+        // In a cluster the answer is the room as a read shows it: this node's copy counts only the relays made
+        // through it since it was loaded, a read the whole cluster's. The copy answers if the read cannot.
+        try
+        {
+            return (change, await backplane.ReadAsync(id, cancellationToken) ?? updated);
+        }
+        catch (RoomStoreUnavailableException)
+        {
+            return (change, updated);
+        }
     }
 
     /// <summary>`DELETE`: every client gets `room_closed` `deleted` and close 4000.</summary>

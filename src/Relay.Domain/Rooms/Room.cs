@@ -19,6 +19,7 @@ public sealed class Room
     private int _lastClientId;
     private int _hostId;
     private long _seq;
+    private long _relayedHere;
     private volatile bool _closed;
 
     public Room(RoomSettings settings, DateTimeOffset createdAt)
@@ -112,6 +113,21 @@ public sealed class Room
     }
 
     public int LastClientId => Volatile.Read(ref _lastClientId);
+
+    /// <summary>
+    /// Relay messages accepted in the room, each counted once (not per recipient): <see cref="RelayedBefore"/> and
+    /// those relayed through this copy.
+    /// </summary>
+    public long MessagesRelayed => RelayedBefore + RelayedHere;
+
+    /// <summary>The room's count when this copy was read from a shared store (0 for a room made here).</summary>
+    public long RelayedBefore { get; init; }
+
+    /// <summary>Relay messages accepted through this copy of the room.</summary>
+    public long RelayedHere => Interlocked.Read(ref _relayedHere);
+
+    /// <summary>Counts one relay message accepted in the room: one interlocked add, on the relay path.</summary>
+    public void CountRelay() => Interlocked.Increment(ref _relayedHere);
 
     public bool IsClosed => _closed;
 

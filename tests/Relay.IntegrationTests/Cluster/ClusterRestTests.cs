@@ -292,4 +292,92 @@ public sealed class ClusterRestTests(ClusterFixture fixture) : IClassFixture<Clu
                 $"node {node}'s summary: 3 rooms (2 mesh, 1 host), 3 clients, 1 message of 4 bytes");
         }
     }
+
+    [Fact]
+    public async Task A_room_s_relays_through_other_nodes_reach_its_count_on_every_node_with_their_heartbeat()
+    {
+        await using var room = await RoomHarness.CreateAsync(Nodes, via: 0);
+        var alice = await room.JoinAsync(1);
+        var bob = await room.JoinAsync(1);
+        var carol = await room.JoinAsync(2);
+        await using var quiet = await RoomHarness.CreateAsync(Nodes, via: 2);
+
+        // 5 relays through node 1 and 2 through node 2. Node 0 holds no client of the room: all it reads comes from
+        // Redis, where each node adds its rooms' counts on its heartbeat.
+        for (var i = 0; i < 5; i++)
+        {
+            await alice.SendJsonAsync(new { type = "broadcast", data = i });
+            await bob.ExpectAsync("message");
+            await carol.ExpectAsync("message");
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            await carol.SendJsonAsync(new { type = "send", to = new[] { alice.ClientId }, data = i });
+            await alice.ExpectAsync("message");
+        }
+
+        for (var node = 0; node < Nodes.Count; node++)
+        {
+            Assert.Equal(7, await RelayedOnAsync(node, room.Id, 7));
+        }
+
+        Assert.Equal(7, (await ListedAsync(0, room.Id)).GetProperty("messagesRelayed").GetInt64());
+        Assert.Equal(0, (await quiet.GetAsync(0)).GetProperty("messagesRelayed").GetInt64());
+    }
+
+    [Fact]
+    public async Task Relays_of_a_room_deleted_before_their_heartbeat_neither_make_it_again_nor_count_in_a_room_made_with_its_id()
+    {
+        var again = await Nodes[0].Api.CreateRoomAsync(JsonSerializer.Serialize(new { id = $"again-{Guid.NewGuid():N}" }));
+        var gone = await Nodes[0].Api.CreateRoomAsync();
+        await using var marker = await RoomHarness.CreateAsync(Nodes, via: 0);
+        foreach (var doomed in new[] { again, gone })
+        {
+            // Relays through node 1, then the room is deleted at once: usually before node 1's next heartbeat.
+            await using var pair = await RoomHarness.JoinAsync(Nodes[1], doomed, "a", "b");
+            for (var i = 0; i < 3; i++)
+            {
+                await pair[0].SendJsonAsync(new { type = "broadcast", data = i });
+                await pair[1].ExpectAsync("message");
+            }
+
+            using var deleted = await Nodes[1].Http.DeleteAsync(new Uri($"/v1/api/rooms/{doomed.Id}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        var remade = await Nodes[0].Api.CreateRoomAsync(JsonSerializer.Serialize(new { id = again.Id }));
+        Assert.Equal(0, remade.Body.GetProperty("messagesRelayed").GetInt64());
+
+        // A relay through node 1 after those: once node 0 counts it, node 1 has reported everything before it.
+        var sender = await marker.JoinAsync(1);
+        var receiver = await marker.JoinAsync(1);
+        await sender.SendJsonAsync(new { type = "broadcast", data = "marker" });
+        await receiver.ExpectAsync("message");
+        Assert.Equal(1, await RelayedOnAsync(0, marker.Id, 1));
+
+        for (var node = 0; node < Nodes.Count; node++)
+        {
+            var read = await Nodes[node].Api.GetJsonAsync($"/v1/api/rooms/{again.Id}");
+            Assert.Equal(0, read.GetProperty("messagesRelayed").GetInt64());
+        }
+
+        Assert.Equal(0L, await fixture.Cluster.Redis.CommandAsync("EXISTS", $"{fixture.Cluster.KeyPrefix}:r:{gone.Id}"));
+        using var missing = await Nodes[0].Http.GetAsync(new Uri($"/v1/api/rooms/{gone.Id}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    /// <summary>
+    /// The `messagesRelayed` of room <paramref name="id"/> read through node <paramref name="node"/> once it is at least
+    /// <paramref name="expected"/> (other nodes' relays arrive with their heartbeat): polled, bounded.
+    /// </summary>
+    private async Task<long> RelayedOnAsync(int node, string id, long expected)
+    {
+        var room = await Eventually.ValueAsync(
+            () => Nodes[node].Api.GetJsonAsync($"/v1/api/rooms/{id}"),
+            r => r.GetProperty("messagesRelayed").GetInt64() >= expected,
+            TimeSpan.FromSeconds(15),
+            $"node {node} counting {expected} relays in room {id}");
+        return room.GetProperty("messagesRelayed").GetInt64();
+    }
 }

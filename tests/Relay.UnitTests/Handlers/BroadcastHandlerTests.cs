@@ -106,6 +106,26 @@ public sealed class BroadcastHandlerTests
         Assert.Empty(a.Frames);
         Assert.Empty(stranger.Frames);
         Assert.Equal(0, _ctx.Stats.MessagesRelayed);
+        Assert.Equal(0, room.MessagesRelayed);
+    }
+
+    [Fact]
+    public async Task A_broadcast_counts_once_in_its_own_room_whatever_its_recipients()
+    {
+        var room = _ctx.CreateRoom().Room;
+        var other = _ctx.CreateRoom().Room;
+        var (a, b, _) = Three(room);
+        var (lone, _, _) = Three(other);
+
+        await Broadcast(a, "1");
+        await Broadcast(b, "2");
+        await Broadcast(lone, "3");
+
+        // Once per message, not per recipient (each reached two clients), and only in the room it was sent in.
+        Assert.Equal(2, room.MessagesRelayed);
+        Assert.Equal(1, other.MessagesRelayed);
+        Assert.Equal(3, _ctx.Stats.MessagesRelayed);
+        Assert.Equal(6, _ctx.Stats.Deliveries);
     }
 
     [Fact]

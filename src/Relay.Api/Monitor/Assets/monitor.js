@@ -1,4 +1,4 @@
-// Relay monitor: the server's rooms, a room's members and the relay rate, polled over the REST API with the
+// Relay monitor: the server's rooms, a room's members and the relay rates, polled over the REST API with the
 // browser client's RelayApi (/client/relay.js). The API key the user types in goes only into this page's own
 // requests (X-Api-Key) and into this tab's sessionStorage; it is never put in an address or written anywhere
 // else. REST reads carry no room credentials, and this page neither asks for nor keeps any.
@@ -23,6 +23,7 @@ const el = {
     clientsChart: byId('clients-chart'), clientsText: byId('clients-chart-text'),
     roomsCaption: byId('rooms-caption'), roomsBody: byId('rooms-body'), roomsHeading: byId('rooms-heading'),
     view: byId('room-view'), viewHeading: byId('room-heading'), viewId: byId('room-view-id'), viewSummary: byId('room-view-summary'),
+    viewRelayed: byId('room-view-relayed'), viewRate: byId('room-view-rate'),
     lock: byId('lock-room'), remove: byId('delete-room'), closeView: byId('close-room-view'),
     confirm: byId('delete-confirm'), confirmText: byId('delete-confirm-text'),
     confirmYes: byId('delete-confirm-yes'), confirmNo: byId('delete-confirm-no'),
@@ -31,6 +32,8 @@ const el = {
 
 /** Counter samples for the charts: `{t, relayed, rate, clients}`, `t` from performance.now(). */
 let samples = [];
+/** Each room's last relay count and the rate it gave, `{t, relayed, rate}` by room id: the rooms of the last refresh. */
+let roomSamples = new Map();
 /** The room shown in the room view: its id, and its last read (with `clients`) or null before the first. */
 let selectedId = null;
 let selected = null;
@@ -168,6 +171,9 @@ async function refresh() {
         el.authError.hidden = true;
         el.authError.textContent = '';
         showSummary(summary);
+        const items = Array.isArray(list.items) ? list.items : [];
+        // The selected room is sampled too when it is beyond the listed page.
+        sampleRooms(room && !items.some((r) => r.id === room.id) ? [...items, room] : items, performance.now());
         showRooms(list);
         if (roomId !== null && roomId === selectedId) {
             if (room) {
@@ -196,13 +202,29 @@ function showFigure(element, value, text) {
     element.textContent = text ?? Number(value).toLocaleString('en');
 }
 
+/** A relay rate (messages/s) followed by `unit`, or '–' while there is none. */
+function showRate(element, rate, unit) {
+    if (rate === null) {
+        delete element.dataset.value;
+        element.textContent = '–';
+    } else {
+        showFigure(element, rate, `${formatRate(rate)}${unit}`);
+    }
+}
+
+/**
+ * The rate (per second) of a relay count from the sample `last` (`{t, relayed}`) to `relayed` at `t`: null at the
+ * first sample, and when the count went back (a restart, or another node answered first).
+ */
+function rateSince(last, t, relayed) {
+    return last && typeof relayed === 'number' && relayed >= last.relayed && t > last.t
+        ? (relayed - last.relayed) / ((t - last.t) / 1000)
+        : null;
+}
+
 function showSummary(summary) {
     const t = performance.now();
-    const last = samples.at(-1);
-    // A counter that went back (a restart, or another node answered first) gives no rate for this sample.
-    const rate = last && summary.messagesRelayed >= last.relayed && t > last.t
-        ? (summary.messagesRelayed - last.relayed) / ((t - last.t) / 1000)
-        : null;
+    const rate = rateSince(samples.at(-1), t, summary.messagesRelayed);
     samples.push({ t, relayed: summary.messagesRelayed, rate, clients: summary.clients });
     samples = samples.filter((s) => s.t >= t - WINDOW_MS).slice(-MAX_SAMPLES);
 
@@ -211,12 +233,7 @@ function showSummary(summary) {
     showFigure(el.relayed, summary.messagesRelayed);
     showFigure(el.bytes, summary.bytesRelayed);
     showFigure(el.uptime, summary.uptimeSeconds, formatDuration(summary.uptimeSeconds));
-    if (rate === null) {
-        delete el.rate.dataset.value;
-        el.rate.textContent = '–';
-    } else {
-        showFigure(el.rate, rate, `${formatRate(rate)} messages/s`);
-    }
+    showRate(el.rate, rate, ' messages/s');
     drawCharts();
 }
 
@@ -350,6 +367,21 @@ function formatTime(iso) {
     return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleString(undefined, { hour12: false });
 }
 
+/** Takes each room's `messagesRelayed` at `t`; its rate is the change since the room's sample of the refresh before. */
+function sampleRooms(rooms, t) {
+    const next = new Map();
+    for (const room of rooms) {
+        if (typeof room.messagesRelayed !== 'number') continue;
+        next.set(room.id, { t, relayed: room.messagesRelayed, rate: rateSince(roomSamples.get(room.id), t, room.messagesRelayed) });
+    }
+    roomSamples = next;
+}
+
+/** The relay rate of room `id` at its last sample, or null. */
+function roomRate(id) {
+    return roomSamples.get(id)?.rate ?? null;
+}
+
 function showRooms(list) {
     const items = Array.isArray(list.items) ? list.items : [];
     el.roomsCaption.textContent = list.total === 0 ? 'No rooms.'
@@ -378,6 +410,7 @@ function updateRoomRow(row, room) {
     markCurrent(row.querySelector('button'), room.id === selectedId);
     cell(row, 'protocol').textContent = room.protocol;
     cell(row, 'clients').textContent = `${room.clientCount} / ${room.maxClients}`;
+    showRate(cell(row, 'rate'), roomRate(room.id), '');
     cell(row, 'locked').textContent = room.locked ? 'locked' : 'no';
     cell(row, 'host').textContent = room.hostId == null ? 'none' : `#${room.hostId}`;
     cell(row, 'created').textContent = formatTime(room.createdAt);
@@ -391,6 +424,7 @@ function markCurrent(button, current) {
 
 function clearData() {
     samples = [];
+    roomSamples = new Map();
     for (const figure of [el.rooms, el.clients, el.rate, el.relayed, el.bytes, el.uptime]) {
         delete figure.dataset.value;
         figure.textContent = '–';
@@ -409,6 +443,7 @@ function selectRoom(id) {
     hideConfirm();
     el.viewId.textContent = id;
     el.viewSummary.textContent = 'Loading…';
+    showRelays(null);
     el.membersBody.replaceChildren();
     el.membersCaption.textContent = 'Members';
     el.lock.disabled = true;
@@ -426,6 +461,7 @@ function closeRoomView() {
     el.view.hidden = true;
     el.viewId.textContent = '';
     el.viewSummary.textContent = '';
+    showRelays(null);
     el.membersBody.replaceChildren();
     for (const button of el.roomsBody.querySelectorAll('button[aria-current]')) markCurrent(button, false);
 }
@@ -438,11 +474,23 @@ function showRoom(room) {
     el.viewSummary.textContent = `${room.protocol} protocol, host assignment "${room.hostAssignment}", `
         + `${room.clientCount} of ${room.maxClients} clients, ${room.locked ? 'locked (refuses new clients)' : 'open'}, `
         + `resume window ${room.resumeWindowSeconds} s, created ${formatTime(room.createdAt)}. Metadata: ${metadata}`;
+    showRelays(room);
     el.lock.textContent = room.locked ? 'Unlock room' : 'Lock room';
     el.lock.disabled = false;
     el.remove.disabled = false;
     el.membersCaption.textContent = clients.length === 0 ? 'No members.' : `${clients.length} member${clients.length === 1 ? '' : 's'}, in join order.`;
     syncRows(el.membersBody, clients, (c) => c.clientId, createMemberRow, updateMemberRow);
+}
+
+/** The room view's relay count and rate (from the room's last sample); '–' for none (`room` null). */
+function showRelays(room) {
+    if (room && typeof room.messagesRelayed === 'number') {
+        showFigure(el.viewRelayed, room.messagesRelayed);
+    } else {
+        delete el.viewRelayed.dataset.value;
+        el.viewRelayed.textContent = '–';
+    }
+    showRate(el.viewRate, room ? roomRate(room.id) : null, ' messages/s');
 }
 
 function who(member) {

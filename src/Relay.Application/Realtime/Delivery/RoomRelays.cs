@@ -55,6 +55,7 @@ public sealed class RoomRelays(IRoomBackplane backplane, RoomDelivery delivery, 
         }
 
         stats.RecordRelay(relay.Payload.Length);
+        room.CountRelay();
         return true;
     }
 

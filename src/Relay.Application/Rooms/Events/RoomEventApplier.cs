@@ -92,7 +92,7 @@ public sealed partial class RoomEventApplier(
     public Room Build(RoomSnapshot snapshot, bool live)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var room = new Room(snapshot.Settings, snapshot.CreatedAt);
+        var room = new Room(snapshot.Settings, snapshot.CreatedAt) { RelayedBefore = snapshot.MessagesRelayed };
         lock (room.Gate)
         {
             foreach (var member in snapshot.Members)

@@ -6,16 +6,40 @@ namespace Relay.Infrastructure.Backplanes.Redis;
 /// <summary>
 /// Which nodes are alive, and the cleanup of those that are not: heartbeats (which also add this node's relay counts
 /// to the cluster's, so the counts never fall when a node restarts, and keep its own share only while it is listed, so
-/// the stats hash never grows with node ids),
+/// the stats hash never grows with node ids; and add its relays per room to the rooms, see <see cref="RoomRelayCounts"/>),
 /// leases on dead nodes (one survivor cleans each up, crash-safe: a node is forgotten only once its member set is
 /// empty), and the lists of what is due (expired rooms, ended away windows).
 /// </summary>
-internal sealed class NodeLiveness(RedisConnection redis, RedisKeys keys, string nodeId, RelayStats stats)
+internal sealed class NodeLiveness(RedisConnection redis, RedisKeys keys, string nodeId, RelayStats stats, RoomRelayCounts relays)
 {
-    /// <summary>Reports this node's heartbeat with its relay counts so far (idempotent: see <see cref="RedisScripts.Heartbeat"/>).</summary>
-    public Task HeartbeatAsync() =>
-        redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Heartbeat,
-            values: [keys.Nodes.ToString(), keys.Stats.ToString(), nodeId, stats.MessagesRelayed, stats.BytesRelayed]));
+    /// <summary>
+    /// Reports this node's heartbeat with its relay counts so far and its relays per room since the last report, in
+    /// one script call (idempotent: see <see cref="RedisScripts.Heartbeat"/>).
+    /// </summary>
+    public async Task HeartbeatAsync()
+    {
+        var report = relays.Next(keys);
+        var values = new RedisValue[6 + ((report?.Entries.Count ?? 0) * 3)];
+        values[0] = keys.Nodes.ToString();
+        values[1] = keys.Stats.ToString();
+        values[2] = nodeId;
+        values[3] = stats.MessagesRelayed;
+        values[4] = stats.BytesRelayed;
+        values[5] = report?.Id ?? string.Empty;
+        for (var i = 0; i < (report?.Entries.Count ?? 0); i++)
+        {
+            var entry = report!.Entries[i];
+            values[6 + (i * 3)] = entry.RoomKey;
+            values[7 + (i * 3)] = entry.Epoch;
+            values[8 + (i * 3)] = entry.Count;
+        }
+
+        await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Heartbeat, values: values));
+        if (report is not null)
+        {
+            relays.Answered(report);
+        }
+    }
 
     /// <summary>This node is back after an outage: nobody is taken for dead for a while (the others reconnect one by one).</summary>
     public Task RecoveredAsync() =>

@@ -37,9 +37,10 @@ public sealed partial class RedisBackplane : IRoomBackplane, IAsyncDisposable
         _keys = new RedisKeys(Options.KeyPrefix);
         _redis = new RedisConnection(Options, NodeId, timeProvider, logger);
         Webhooks = webhooks is null ? null : new WebhookStreams(_keys, webhooks, options.Value.Webhooks.MaxQueuedEvents);
-        _store = new RoomStore(_redis, _keys, protocols, options.Value.Resume, Webhooks);
-        _replicas = new RoomReplicas(_redis, _store, node, stats, timeProvider, logger);
-        Liveness = new NodeLiveness(_redis, _keys, NodeId, stats);
+        var relays = new RoomRelayCounts(NodeId);
+        _store = new RoomStore(_redis, _keys, protocols, options.Value.Resume, relays, Webhooks);
+        _replicas = new RoomReplicas(_redis, _store, relays, node, stats, timeProvider, logger);
+        Liveness = new NodeLiveness(_redis, _keys, NodeId, stats, relays);
         _redis.SubscriptionRestored += () => _replicas.ResyncAll("reconnect");
     }
 

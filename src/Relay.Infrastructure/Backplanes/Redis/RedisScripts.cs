@@ -94,10 +94,14 @@ internal static class RedisScripts
         return 1
         """;
 
-    /// <summary>ARGV 1 room key, 2 members key. The room hash and its members, read at one moment; nil when there is no room.</summary>
+    /// <summary>
+    /// ARGV 1 room key, 2 members key, 3 stats hash, 4 the reading node's report field (<c>r:&lt;node&gt;</c>). The room
+    /// hash, its members and the id of the reading node's last relay report added (see <see cref="Heartbeat"/>), read
+    /// at one moment; nil when there is no room.
+    /// </summary>
     public const string Snapshot = """
         if redis.call('EXISTS', ARGV[1]) == 0 then return nil end
-        return { redis.call('HGETALL', ARGV[1]), redis.call('HGETALL', ARGV[2]) }
+        return { redis.call('HGETALL', ARGV[1]), redis.call('HGETALL', ARGV[2]), redis.call('HGET', ARGV[3], ARGV[4]) or '' }
         """;
 
     /// <summary>
@@ -173,12 +177,15 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV 1 nodes zset, 2 stats hash, 3 this node, 4 messages this node has relayed since it started, 5 their bytes.
+    /// ARGV 1 nodes zset, 2 stats hash, 3 this node, 4 messages this node has relayed since it started, 5 their bytes,
+    /// 6 the id of its relay report per room ('' for none), then per room: its hash key, its epoch, the relays to add.
     /// Records the heartbeat and adds what the node relayed since its last report to the cluster's counts. The node's
     /// own cumulative counts are kept beside them (fields <c>m:&lt;node&gt;</c>, <c>b:&lt;node&gt;</c>), so a report
     /// is idempotent (a retried or timed-out heartbeat never counts twice) and a reader can tell the node's share from
     /// the others' in one atomic read. A count lower than the one kept is a new life of the node under the same id.
-    /// Returns the Redis time (ms).
+    /// The report per room is added to each room's <c>rel</c> only when the room hash is still there with that epoch
+    /// (a deleted room is not made again), and its id is kept as <c>r:&lt;node&gt;</c>: a report sent again with the
+    /// same id (its first answer was lost) is not added twice. Returns the Redis time (ms).
     /// </summary>
     public const string Heartbeat = Common + """
         local t = now_ms()
@@ -193,13 +200,23 @@ internal static class RedisScripts
         end
         report('messages', 'm:' .. ARGV[3], ARGV[4])
         report('bytes', 'b:' .. ARGV[3], ARGV[5])
+        if ARGV[6] ~= '' and redis.call('HGET', ARGV[2], 'r:' .. ARGV[3]) ~= ARGV[6] then
+          for i = 7, #ARGV, 3 do
+            local k, e = ARGV[i], ARGV[i + 1]
+            local have = redis.call('HGET', k, 'epoch')
+            if have == e or (not have and e == '' and redis.call('EXISTS', k) == 1) then
+              redis.call('HINCRBY', k, 'rel', ARGV[i + 2])
+            end
+          end
+          redis.call('HSET', ARGV[2], 'r:' .. ARGV[3], ARGV[6])
+        end
         return t
         """;
 
     /// <summary>ARGV 1 nodes zset, 2 stats hash, 3 the node. A node leaves: it is no longer listed, and its share of the counts is no longer told apart.</summary>
     public const string NodeLeft = """
         redis.call('ZREM', ARGV[1], ARGV[3])
-        redis.call('HDEL', ARGV[2], 'm:' .. ARGV[3], 'b:' .. ARGV[3])
+        redis.call('HDEL', ARGV[2], 'm:' .. ARGV[3], 'b:' .. ARGV[3], 'r:' .. ARGV[3])
         return 1
         """;
 
@@ -231,7 +248,7 @@ internal static class RedisScripts
         if redis.call('SCARD', ARGV[2]) > 0 then return 0 end
         redis.call('ZREM', ARGV[1], ARGV[4])
         redis.call('DEL', ARGV[3])
-        redis.call('HDEL', ARGV[5], 'm:' .. ARGV[4], 'b:' .. ARGV[4])
+        redis.call('HDEL', ARGV[5], 'm:' .. ARGV[4], 'b:' .. ARGV[4], 'r:' .. ARGV[4])
         return 1
         """;
 

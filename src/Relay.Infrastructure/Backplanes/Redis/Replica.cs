@@ -53,6 +53,9 @@ internal sealed class Replica(string id, RedisChannel channel)
     /// <summary>How many relays this node has published on the channel.</summary>
     public long PublishedRelays { get; set; }
 
+    /// <summary>How many of the relays counted in <see cref="Room"/> Redis has been told of (under <see cref="RoomRelayCounts"/>' lock).</summary>
+    public long ReportedRelays { get; set; }
+
     public bool HasLocalMembers
     {
         get

@@ -26,11 +26,13 @@ internal sealed class RoomReplicas
     private readonly RoomStore _store;
     private readonly TimeProvider _timeProvider;
     private readonly ReplicaFeed _feed;
+    private readonly RoomRelayCounts _relays;
 
-    public RoomReplicas(RedisConnection redis, RoomStore store, NodeIdentity node, RelayStats stats, TimeProvider timeProvider, ILogger logger)
+    public RoomReplicas(RedisConnection redis, RoomStore store, RoomRelayCounts relays, NodeIdentity node, RelayStats stats, TimeProvider timeProvider, ILogger logger)
     {
         _redis = redis;
         _store = store;
+        _relays = relays;
         _timeProvider = timeProvider;
         _feed = new ReplicaFeed(store, node, stats, logger, Drop);
     }
@@ -226,6 +228,7 @@ internal sealed class RoomReplicas
                 }
 
                 _feed.Start(replica, snapshot);
+                _relays.Track(replica);
             }
 
             return true;

@@ -26,7 +26,7 @@ internal readonly record struct StoreAnswer(StoreResult Result, long Seq, long V
 /// call goes through <see cref="RedisConnection.RunAsync"/>: bounded in time, failures as
 /// <see cref="RoomStoreUnavailableException"/>.
 /// </summary>
-internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolRegistry protocols, ResumeOptions resume, WebhookStreams? webhooks = null)
+internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolRegistry protocols, ResumeOptions resume, RoomRelayCounts relays, WebhookStreams? webhooks = null)
 {
     /// <summary>How much longer than the budget a deadline-fenced call is waited for.</summary>
     public static readonly TimeSpan FenceMargin = TimeSpan.FromSeconds(1);
@@ -61,18 +61,20 @@ internal sealed class RoomStore(RedisConnection redis, RedisKeys keys, ProtocolR
         };
     }
 
-    /// <summary>The room as stored now, or null.</summary>
+    /// <summary>The room as stored now, or null; its relay count with what this node counted and Redis had not got.</summary>
     public async Task<RoomSnapshot?> SnapshotAsync(string roomId)
     {
         var result = await redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Snapshot,
-            values: [keys.Room(roomId).ToString(), keys.Members(roomId).ToString()]));
+            values: [keys.Room(roomId).ToString(), keys.Members(roomId).ToString(), keys.Stats.ToString(), relays.ReportField]));
         if (result.IsNull)
         {
             return null;
         }
 
         var parts = (RedisResult[])result!;
-        return StoredRoom.Read(roomId, (RedisResult[])parts[0]!, (RedisResult[])parts[1]!, protocols);
+        var snapshot = StoredRoom.Read(roomId, (RedisResult[])parts[0]!, (RedisResult[])parts[1]!, protocols);
+        var unreported = relays.Unreported(roomId, snapshot.Settings.Epoch, parts[2].ToString());
+        return unreported == 0 ? snapshot : snapshot with { MessagesRelayed = snapshot.MessagesRelayed + unreported };
     }
 
     /// <summary>Commits <paramref name="e"/> with <paramref name="effects"/> if the stored version is still <paramref name="version"/>.</summary>

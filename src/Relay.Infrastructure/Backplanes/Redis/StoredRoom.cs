@@ -12,7 +12,7 @@ namespace Relay.Infrastructure.Backplanes.Redis;
 /// A room as Redis stores it: the room hash (<c>sec</c>, <c>hsec</c> digests, <c>proto</c>, <c>ha</c>, <c>max</c>,
 /// <c>locked</c>, <c>meta</c>, <c>created</c>, <c>last</c> client id, <c>host</c>, <c>ver</c> membership version,
 /// <c>seq</c>, <c>empty</c> since, <c>rw</c> resume window, <c>epoch</c>, <c>hp</c>/<c>hb</c> history dropped-through and
-/// bytes) and one JSON record per member (<see cref="EncodeMember"/>). Reads it back as a <see cref="RoomSnapshot"/>.
+/// bytes, <c>rel</c> relays reported by the nodes' heartbeats, absent until the first) and one JSON record per member (<see cref="EncodeMember"/>). Reads it back as a <see cref="RoomSnapshot"/>.
 /// </summary>
 internal static class StoredRoom
 {
@@ -137,7 +137,8 @@ internal static class StoredRoom
             Long(f, "ver"),
             Long(f, "seq"),
             string.IsNullOrEmpty(empty) ? null : DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(empty, CultureInfo.InvariantCulture)),
-            records);
+            records,
+            Long(f, "rel"));
     }
 
     private static Dictionary<string, string> Pairs(RedisResult[] flat)
