@@ -1,3 +1,5 @@
+using System.IO.Compression;
+
 namespace Relay.Api.Configuration;
 
 /// <summary>
@@ -28,6 +30,8 @@ public sealed class ApiOptions
 
     public SendQueueOptions SendQueue { get; init; } = new();
 
+    public CompressionOptions Compression { get; init; } = new();
+
     /// <summary>Runs socket I/O continuations inline on the I/O threads (Kestrel's UnsafePreferInlineScheduling).</summary>
     public bool InlineScheduling { get; set; } = true;
 }
@@ -38,4 +42,19 @@ public sealed class SendQueueOptions
     public int MaxMessages { get; set; } = 1024;
 
     public long MaxBytes { get; set; } = 1048576;
+}
+
+/// <summary>
+/// `Relay:Compression:*`: the WebSocket `permessage-deflate` extension (RFC 7692), off unless enabled. A client that
+/// offers it gets it without context takeover either way; each relayed message is compressed once and shared.
+/// </summary>
+public sealed class CompressionOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Messages whose payload is shorter than this go plain (deflating them gains nothing).</summary>
+    public int MinBytes { get; set; } = 256;
+
+    /// <summary>The zlib effort: Fastest, Optimal or SmallestSize.</summary>
+    public CompressionLevel Level { get; set; } = CompressionLevel.Fastest;
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Relay.Domain.Frames;
 
 namespace Relay.Api.Realtime;
 
@@ -40,9 +41,10 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
 
     /// <summary>
     /// Writes the frames' wire bytes in as few writes as fit in <see cref="ChunkBytes"/> chunks; false, writing
-    /// nothing, when a close frame has already been written.
+    /// nothing, when a close frame has already been written. With <paramref name="compression"/> (the connection
+    /// negotiated `permessage-deflate`), each frame goes in its shared compressed form where it has one.
     /// </summary>
-    internal async ValueTask<bool> WriteFramesAsync(IReadOnlyList<Queued> frames, CancellationToken cancellationToken)
+    internal async ValueTask<bool> WriteFramesAsync(IReadOnlyList<Queued> frames, FrameCompression? compression, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken);
         byte[]? chunk = null;
@@ -56,7 +58,7 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
             var used = 0;
             for (var i = 0; i < frames.Count; i++)
             {
-                var wire = frames[i].Frame.WireMemory;
+                var wire = frames[i].Frame.WireMemoryFor(compression);
                 if (wire.Length >= ChunkBytes)
                 {
                     if (used > 0)

@@ -11,6 +11,7 @@ using Relay.Application.Realtime.RateLimiting;
 using Relay.Api.Configuration;
 using Relay.Api.Security;
 using Relay.Domain.Connections;
+using Relay.Domain.Frames;
 
 namespace Relay.Api.Realtime;
 
@@ -39,6 +40,7 @@ internal sealed partial class WebSocketHandler(
 
     private readonly ApiOptions _options = options.Value;
     private readonly RateLimitOptions _rateLimit = relayOptions.Value.RateLimit;
+    private readonly FrameCompression _compression = new(options.Value.Compression.MinBytes, options.Value.Compression.Level);
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -110,9 +112,9 @@ internal sealed partial class WebSocketHandler(
         try
         {
             var lifetime = new ConnectionLifetime(context);
-            var (socket, stream) = await AcceptAsync(context, lifetime);
+            var (socket, stream, compression) = await AcceptAsync(context, lifetime);
             using var acceptedSocket = socket;
-            await ServeAsync(socket, stream, lifetime);
+            await ServeAsync(socket, stream, lifetime, compression);
         }
         finally
         {
@@ -127,7 +129,8 @@ internal sealed partial class WebSocketHandler(
     /// <param name="socket">The server's WebSocket.</param>
     /// <param name="stream">The coalescing stream under <paramref name="socket"/>, or null to send frame by frame.</param>
     /// <param name="lifetime">Told when the read loop is over; null when there is no HTTP connection to abort.</param>
-    internal async Task ServeAsync(WebSocket socket, CoalescingStream? stream, ConnectionLifetime? lifetime)
+    /// <param name="compression">How data frames are compressed when the connection negotiated `permessage-deflate`, else null.</param>
+    internal async Task ServeAsync(WebSocket socket, CoalescingStream? stream, ConnectionLifetime? lifetime, FrameCompression? compression = null)
     {
         var id = connections.NextId();
         using var transport = new WebSocketTransport(
@@ -137,7 +140,8 @@ internal sealed partial class WebSocketHandler(
             new TransportLimits(_options.SendQueue.MaxMessages, _options.SendQueue.MaxBytes, CloseTimeout),
             stats,
             timeProvider,
-            logger);
+            logger,
+            compression);
         using var client = new ClientConnection(transport, TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), timeProvider, logger);
         connections.Add(id, transport);
         stats.RecordConnectionOpened();
@@ -227,9 +231,12 @@ internal sealed partial class WebSocketHandler(
     /// <summary>
     /// Completes the WebSocket handshake. On HTTP/1.1 the server's WebSocket runs over a
     /// <see cref="CoalescingStream"/>, so the writer loop can send a batch of frames in one write; elsewhere
-    /// (HTTP/2 WebSockets) it falls back to ASP.NET Core's accept and frame-by-frame sends.
+    /// (HTTP/2 WebSockets) it falls back to ASP.NET Core's accept and frame-by-frame sends, without compression.
+    /// With `Relay:Compression:Enabled`, an HTTP/1.1 client's `permessage-deflate` offer is answered as
+    /// <see cref="DeflateNegotiation"/> decides: the WebSocket inflates what the client sends, and the writer sends
+    /// each frame's shared compressed form (the returned <see cref="FrameCompression"/>).
     /// </summary>
-    private async Task<(WebSocket Socket, CoalescingStream? Stream)> AcceptAsync(HttpContext context, ConnectionLifetime lifetime)
+    private async Task<(WebSocket Socket, CoalescingStream? Stream, FrameCompression? Compression)> AcceptAsync(HttpContext context, ConnectionLifetime lifetime)
     {
         var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
         var keepAliveTimeout = _options.KeepAliveSeconds > 0 ? keepAlive : Timeout.InfiniteTimeSpan;
@@ -241,13 +248,19 @@ internal sealed partial class WebSocketHandler(
                 KeepAliveInterval = keepAlive,
                 KeepAliveTimeout = keepAliveTimeout,
             });
-            return (accepted, null);
+            return (accepted, null, null);
         }
 
         var headers = context.Response.Headers;
         headers.Connection = HeaderNames.Upgrade;
         headers.Upgrade = "websocket";
         headers.SecWebSocketAccept = AcceptKey(context.Request.Headers.SecWebSocketKey.ToString());
+        var extension = DeflateNegotiation.Negotiate(context.Request.Headers.SecWebSocketExtensions, _options.Compression);
+        if (extension is not null)
+        {
+            headers.SecWebSocketExtensions = extension;
+        }
+
         var opaque = await upgrade.UpgradeAsync();
         var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed);
         var socket = lifetime.Socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
@@ -255,8 +268,9 @@ internal sealed partial class WebSocketHandler(
             IsServer = true,
             KeepAliveInterval = keepAlive,
             KeepAliveTimeout = keepAliveTimeout,
+            DangerousDeflateOptions = extension is null ? null : DeflateNegotiation.DeflateOptions(),
         });
-        return (socket, stream);
+        return (socket, stream, extension is null ? null : _compression);
     }
 
     /// <summary>RFC 6455: base64 of SHA-1 of the client's key and the protocol's GUID.</summary>

@@ -19,6 +19,7 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
 {
     private readonly WebSocket _socket;
     private readonly CoalescingStream? _stream;
+    private readonly FrameCompression? _compression;
     private readonly Lock _gate = new();
     private readonly Queue<Queued> _queue = new();
     private readonly WriterSignal _wakeWriter = new();
@@ -50,6 +51,7 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
     /// <param name="stats">Counters.</param>
     /// <param name="timeProvider">Clock for the timers.</param>
     /// <param name="logger">Logger.</param>
+    /// <param name="compression">How frames are compressed when the connection negotiated `permessage-deflate`; null when it did not.</param>
     public WebSocketTransport(
         WebSocket socket,
         CoalescingStream? stream,
@@ -57,10 +59,12 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
         TransportLimits limits,
         RelayStats stats,
         TimeProvider timeProvider,
-        ILogger logger)
+        ILogger logger,
+        FrameCompression? compression = null)
     {
         _socket = socket;
         _stream = stream;
+        _compression = compression;
         ConnectionId = connectionId;
         _maxMessages = limits.MaxQueuedMessages;
         _maxBytes = limits.MaxQueuedBytes;
@@ -280,7 +284,7 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
     {
         if (_stream is not null)
         {
-            return await _stream.WriteFramesAsync(batch, _aborted.Token);
+            return await _stream.WriteFramesAsync(batch, _compression, _aborted.Token);
         }
 
         foreach (var (frame, _) in batch)
@@ -320,7 +324,7 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
         {
             if (written)
             {
-                _stats.RecordSent(frame.Length);
+                _stats.RecordSent(frame.SentLength(_compression));
             }
 
             frame.Release();

@@ -173,7 +173,7 @@ public sealed class RawWebSocket : IAsyncDisposable
 
             var payload = _buffer.AsSpan(_start + headerLength, (int)length).ToArray();
             _start += headerLength + (int)length;
-            return new RawFrame((first & 0x80) != 0, first & 0x0f, payload);
+            return new RawFrame((first & 0x80) != 0, first & 0x0f, payload) { Rsv1 = (first & 0x40) != 0 };
         }
         catch (OperationCanceledException)
         {
@@ -308,6 +308,9 @@ public static class RawOpcode
 /// <summary>One frame as the server sent it.</summary>
 public sealed record RawFrame(bool Fin, int Opcode, byte[] Payload)
 {
+    /// <summary>RSV1: with `permessage-deflate` negotiated, the message is compressed (RFC 7692 6).</summary>
+    public bool Rsv1 { get; init; }
+
     public string Text => Encoding.UTF8.GetString(Payload);
 
     /// <summary>The status code of a close frame (1005 when it carries none).</summary>

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Relay.Api.Configuration;
 using Relay.Application.Common.Options;
 
@@ -61,6 +62,34 @@ public sealed class ApiOptionsValidatorTests
         options.SendQueue.MaxMessages = 0;
         options.SendQueue.MaxBytes = 1023;
         Assert.Equal(["SendQueue:MaxBytes", "SendQueue:MaxMessages"], FailingProperties(options).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(-1, CompressionLevel.Fastest, "Compression:MinBytes")]
+    [InlineData(16 * 1024 * 1024 + 1, CompressionLevel.Fastest, "Compression:MinBytes")]
+    [InlineData(256, CompressionLevel.NoCompression, "Compression:Level")]
+    [InlineData(256, (CompressionLevel)42, "Compression:Level")]
+    public void Compression_settings_are_checked(int minBytes, CompressionLevel level, string failing)
+    {
+        var options = new ApiOptions();
+        options.Compression.MinBytes = minBytes;
+        options.Compression.Level = level;
+
+        Assert.Equal([failing], FailingProperties(options));
+    }
+
+    [Theory]
+    [InlineData(0, CompressionLevel.Fastest)]
+    [InlineData(16 * 1024 * 1024, CompressionLevel.Optimal)]
+    [InlineData(256, CompressionLevel.SmallestSize)]
+    public void Compression_settings_in_range_are_valid(int minBytes, CompressionLevel level)
+    {
+        var options = new ApiOptions();
+        options.Compression.Enabled = true;
+        options.Compression.MinBytes = minBytes;
+        options.Compression.Level = level;
+
+        Assert.Empty(FailingProperties(options));
     }
 
     [Fact]
