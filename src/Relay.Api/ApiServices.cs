@@ -4,6 +4,7 @@ using Relay.Api.Configuration;
 using Relay.Api.Hosting;
 using Relay.Api.OpenApi;
 using Relay.Api.Realtime;
+using Relay.Api.Realtime.Upgrade;
 using Relay.Api.Rooms;
 using Relay.Api.Security;
 using Relay.Application.Common.Options;
@@ -41,6 +42,7 @@ internal static class ApiServices
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<UnexpectedFailureLog>();
         services.AddSingleton<WebSocketHandler>();
+        services.AddSingleton<LeanUpgrade>();
         services.AddHostedService<GracefulShutdown>();
         return services;
     }

@@ -109,8 +109,43 @@ internal sealed partial class WebSocketHandler(
 
         try
         {
-            var lifetime = new ConnectionLifetime(context);
+            var lifetime = new ConnectionLifetime(context.Abort);
             var (socket, stream) = await AcceptAsync(context, lifetime);
+            using var acceptedSocket = socket;
+            await ServeAsync(socket, stream, lifetime);
+        }
+        finally
+        {
+            connections.Release();
+        }
+    }
+
+    /// <summary>
+    /// For the lean upgrade path (<see cref="Upgrade.LeanUpgrade"/>): whether a valid upgrade from
+    /// <paramref name="origin"/> would be accepted now (allowed origin, no shutdown under way), and if so a reserved
+    /// connection slot, which <see cref="ServeUpgradedAsync"/> releases. False changes nothing: the request then
+    /// goes on to <see cref="HandleAsync"/>, which answers it with the same checks and their error responses.
+    /// </summary>
+    internal bool TryAdmit(string origin) =>
+        origins.IsAllowed(origin)
+        && !application.ApplicationStopping.IsCancellationRequested
+        && connections.TryReserve(_options.MaxConnections);
+
+    /// <summary>Gives back the slot <see cref="TryAdmit"/> reserved, for a connection that went before it was served.</summary>
+    internal void ReleaseAdmission() => connections.Release();
+
+    /// <summary>
+    /// Runs a connection that the lean upgrade path admitted (<see cref="TryAdmit"/>) and answered with 101:
+    /// the server's WebSocket over <paramref name="opaque"/>, the connection's own stream, to its end.
+    /// </summary>
+    /// <param name="opaque">The upgraded connection's byte stream.</param>
+    /// <param name="abort">Aborts the underlying connection.</param>
+    internal async Task ServeUpgradedAsync(Stream opaque, Action abort)
+    {
+        try
+        {
+            var lifetime = new ConnectionLifetime(abort);
+            var (socket, stream) = CreateServerSocket(opaque, lifetime);
             using var acceptedSocket = socket;
             await ServeAsync(socket, stream, lifetime);
         }
@@ -249,18 +284,25 @@ internal sealed partial class WebSocketHandler(
         headers.Upgrade = "websocket";
         headers.SecWebSocketAccept = AcceptKey(context.Request.Headers.SecWebSocketKey.ToString());
         var opaque = await upgrade.UpgradeAsync();
+        return CreateServerSocket(opaque, lifetime);
+    }
+
+    /// <summary>The server's WebSocket over a <see cref="CoalescingStream"/> on the upgraded connection's stream.</summary>
+    private (WebSocket Socket, CoalescingStream Stream) CreateServerSocket(Stream opaque, ConnectionLifetime lifetime)
+    {
+        var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
         var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed);
         var socket = lifetime.Socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
         {
             IsServer = true,
             KeepAliveInterval = keepAlive,
-            KeepAliveTimeout = keepAliveTimeout,
+            KeepAliveTimeout = _options.KeepAliveSeconds > 0 ? keepAlive : Timeout.InfiniteTimeSpan,
         });
         return (socket, stream);
     }
 
     /// <summary>RFC 6455: base64 of SHA-1 of the client's key and the protocol's GUID.</summary>
-    private static string AcceptKey(string key) =>
+    internal static string AcceptKey(string key) =>
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key.Trim() + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
     /// <summary>Reads whole messages and dispatches them; returns how the reading ended.</summary>
@@ -411,7 +453,7 @@ internal sealed partial class WebSocketHandler(
 /// the read loop was still waiting on it, so that the read ends at once. After the read loop has finished
 /// (a close or a protocol error, whose close frame must still reach the peer) it leaves the connection alone.
 /// </summary>
-internal sealed class ConnectionLifetime(HttpContext context)
+internal sealed class ConnectionLifetime(Action abort)
 {
     public WebSocket? Socket { get; set; }
 
@@ -427,7 +469,7 @@ internal sealed class ConnectionLifetime(HttpContext context)
     {
         if (!ReadFinished && Socket?.State == WebSocketState.Aborted)
         {
-            context.Abort();
+            abort();
         }
     }
 }
