@@ -43,6 +43,8 @@ internal static class ApiServices
         services.AddSingleton<UnexpectedFailureLog>();
         services.AddSingleton<WebSocketHandler>();
         services.AddSingleton<LeanUpgrade>();
+        services.AddSingleton<KeepAliveSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeepAliveSweep>());
         services.AddHostedService<GracefulShutdown>();
         return services;
     }

@@ -287,16 +287,17 @@ internal sealed partial class WebSocketHandler(
         return CreateServerSocket(opaque, lifetime);
     }
 
-    /// <summary>The server's WebSocket over a <see cref="CoalescingStream"/> on the upgraded connection's stream.</summary>
+    /// <summary>
+    /// The server's WebSocket over a <see cref="CoalescingStream"/> on the upgraded connection's stream. Its own
+    /// keep-alive is off: <see cref="KeepAliveSweep"/> pings through the stream and drops silent peers.
+    /// </summary>
     private (WebSocket Socket, CoalescingStream Stream) CreateServerSocket(Stream opaque, ConnectionLifetime lifetime)
     {
-        var keepAlive = TimeSpan.FromSeconds(_options.KeepAliveSeconds);
-        var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed);
+        var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed, timeProvider);
         var socket = lifetime.Socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
         {
             IsServer = true,
-            KeepAliveInterval = keepAlive,
-            KeepAliveTimeout = _options.KeepAliveSeconds > 0 ? keepAlive : Timeout.InfiniteTimeSpan,
+            KeepAliveInterval = TimeSpan.Zero,
         });
         return (socket, stream);
     }
@@ -337,10 +338,15 @@ internal sealed partial class WebSocketHandler(
                 }
             }
         }
+        catch (Exception) when (transport.KeepAliveExpired)
+        {
+            // The keep-alive sweep gave up on a silent peer and aborted the socket under the read.
+            return ReadEnd.TimedOut;
+        }
         catch (OperationCanceledException)
         {
-            // Nobody here cancelled, yet the socket was aborted under the read: the WebSocket keep-alive
-            // gave up on a peer that stopped answering pings (the only other aborts come from closing).
+            // Nobody here cancelled, yet the socket was aborted under the read: the WebSocket's own keep-alive (an
+            // HTTP/2 WebSocket) gave up on a peer that stopped answering pings (the only other aborts come from closing).
             return !transport.Aborted.IsCancellationRequested && !transport.IsClosing ? ReadEnd.TimedOut : ReadEnd.Dropped;
         }
         catch (WebSocketException ex)
