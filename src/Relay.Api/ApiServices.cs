@@ -4,6 +4,7 @@ using Relay.Api.Configuration;
 using Relay.Api.Hosting;
 using Relay.Api.OpenApi;
 using Relay.Api.Realtime;
+using Relay.Api.Realtime.Upgrade;
 using Relay.Api.Rooms;
 using Relay.Api.Security;
 using Relay.Application.Common.Options;
@@ -41,6 +42,9 @@ internal static class ApiServices
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<UnexpectedFailureLog>();
         services.AddSingleton<WebSocketHandler>();
+        services.AddSingleton<LeanUpgrade>();
+        services.AddSingleton<KeepAliveSweep>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeepAliveSweep>());
         services.AddHostedService<GracefulShutdown>();
         return services;
     }

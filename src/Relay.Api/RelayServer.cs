@@ -6,6 +6,7 @@ using Relay.Api.Hosting;
 using Relay.Api.Monitor;
 using Relay.Api.Playground;
 using Relay.Api.Realtime;
+using Relay.Api.Realtime.Upgrade;
 using Relay.Api.Rooms;
 using Relay.Api.Security;
 using Relay.Application;
@@ -34,6 +35,17 @@ public static partial class RelayServer
         var inline = !bool.TryParse(builder.Configuration[$"{ApiOptions.SectionName}:{nameof(ApiOptions.InlineScheduling)}"], out var value) || value;
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = inline);
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
+
+        // WebSocket upgrades of /v1/websocket are answered ahead of Kestrel's HTTP layer, so that an open connection
+        // keeps none of its per-request objects (LeanUpgrade); `Relay:LeanUpgrade=false` leaves them to the HTTP layer.
+        if (!bool.TryParse(builder.Configuration[$"{ApiOptions.SectionName}:{nameof(ApiOptions.LeanUpgrade)}"], out var lean) || lean)
+        {
+            builder.WebHost.ConfigureKestrel(o => o.ConfigureEndpointDefaults(endpoint => endpoint.Use(next =>
+            {
+                var upgrade = endpoint.ApplicationServices.GetRequiredService<LeanUpgrade>();
+                return connection => upgrade.OnConnectionAsync(connection, next);
+            })));
+        }
 
         // The `Relay` section is checked against the options classes of every layer before they are bound: unknown
         // keys are warned about, unreadable values are reported with the validation failures (each layer validates

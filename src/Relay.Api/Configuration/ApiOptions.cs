@@ -34,6 +34,12 @@ public sealed class ApiOptions
 
     /// <summary>Runs socket I/O continuations inline on the I/O threads (Kestrel's UnsafePreferInlineScheduling).</summary>
     public bool InlineScheduling { get; set; } = true;
+
+    /// <summary>
+    /// Answers plain WebSocket upgrades of `/v1/websocket` ahead of Kestrel's HTTP layer, which then keeps no
+    /// per-request objects for the connection's life (Realtime/Upgrade/LeanUpgrade).
+    /// </summary>
+    public bool LeanUpgrade { get; set; } = true;
 }
 
 /// <summary>`Relay:SendQueue:*`: the bounds of each connection's queue of frames to send.</summary>

@@ -15,12 +15,20 @@ namespace Relay.Api.Realtime;
 /// keep-alive timeout), so that a pending read ends at once; Kestrel's own stream does nothing on dispose,
 /// since it cannot tell an abort from a graceful close.
 /// </summary>
-internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
+internal sealed class CoalescingStream(Stream inner, Action onDispose, TimeProvider? clock = null) : Stream
 {
     /// <summary>How many bytes one coalesced write carries at most.</summary>
     public const int ChunkBytes = 32 * 1024;
 
+    /// <summary>An unmasked ping frame with no payload (RFC 6455 5.5.2).</summary>
+    private static readonly ReadOnlyMemory<byte> PingFrame = new byte[] { 0x89, 0x00 };
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private long _lastReceived = (clock ?? TimeProvider.System).GetTimestamp();
+
+    /// <summary>When bytes last came from the peer (a <see cref="TimeProvider.GetTimestamp"/>), or when the stream was made.</summary>
+    public long LastReceived => Volatile.Read(ref _lastReceived);
 
     /// <summary>Set, under the write lock, when a close frame is written.</summary>
     private bool _closeFrameWritten;
@@ -100,13 +108,71 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
         }
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.ReadAsync(buffer, cancellationToken);
+    /// <summary>
+    /// Sends a ping, after whatever is being written, unless a close frame has gone out. Never throws: a connection
+    /// that cannot take it is ending anyway.
+    /// </summary>
+    public async Task PingAsync()
+    {
+        try
+        {
+            await _writeLock.WaitAsync();
+            try
+            {
+                if (!_closeFrameWritten)
+                {
+                    await inner.WriteAsync(PingFrame);
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection is gone: its read loop ends it.
+        }
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = inner.ReadAsync(buffer, cancellationToken);
+        if (!read.IsCompletedSuccessfully)
+        {
+            return AwaitReadAsync(read);
+        }
+
+        var count = read.Result;
+        NoteReceived(count);
+        return new ValueTask<int>(count);
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.ReadAsync(buffer, offset, count, cancellationToken);
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        var read = inner.Read(buffer, offset, count);
+        NoteReceived(read);
+        return read;
+    }
+
+    private async ValueTask<int> AwaitReadAsync(ValueTask<int> read)
+    {
+        var count = await read;
+        NoteReceived(count);
+        return count;
+    }
+
+    /// <summary>Any byte from the peer (a message, a pong, a ping) shows that it is there.</summary>
+    private void NoteReceived(int count)
+    {
+        if (count > 0)
+        {
+            Volatile.Write(ref _lastReceived, _clock.GetTimestamp());
+        }
+    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {

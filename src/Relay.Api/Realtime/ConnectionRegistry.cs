@@ -44,6 +44,15 @@ internal sealed class ConnectionRegistry
     /// <summary>Open connections, closing ones included until they end.</summary>
     public int Count => _connections.Count;
 
+    /// <summary>Runs the keep-alive check of every open connection (<see cref="WebSocketTransport.CheckKeepAlive"/>).</summary>
+    public void CheckKeepAlive(long now, TimeSpan interval)
+    {
+        foreach (var (_, transport) in _connections)
+        {
+            transport.CheckKeepAlive(now, interval);
+        }
+    }
+
     public int CloseAll(ushort code, string reason)
     {
         var closed = 0;

@@ -111,8 +111,44 @@ internal sealed partial class WebSocketHandler(
 
         try
         {
-            var lifetime = new ConnectionLifetime(context);
+            var lifetime = new ConnectionLifetime(context.Abort);
             var (socket, stream, compression) = await AcceptAsync(context, lifetime);
+            using var acceptedSocket = socket;
+            await ServeAsync(socket, stream, lifetime, compression);
+        }
+        finally
+        {
+            connections.Release();
+        }
+    }
+
+    /// <summary>
+    /// For the lean upgrade path (<see cref="Upgrade.LeanUpgrade"/>): whether a valid upgrade from
+    /// <paramref name="origin"/> would be accepted now (allowed origin, no shutdown under way), and if so a reserved
+    /// connection slot, which <see cref="ServeUpgradedAsync"/> releases. False changes nothing: the request then
+    /// goes on to <see cref="HandleAsync"/>, which answers it with the same checks and their error responses.
+    /// </summary>
+    internal bool TryAdmit(string origin) =>
+        origins.IsAllowed(origin)
+        && !application.ApplicationStopping.IsCancellationRequested
+        && connections.TryReserve(_options.MaxConnections);
+
+    /// <summary>Gives back the slot <see cref="TryAdmit"/> reserved, for a connection that went before it was served.</summary>
+    internal void ReleaseAdmission() => connections.Release();
+
+    /// <summary>
+    /// Runs a connection that the lean upgrade path admitted (<see cref="TryAdmit"/>) and answered with 101:
+    /// the server's WebSocket over <paramref name="opaque"/>, the connection's own stream, to its end.
+    /// </summary>
+    /// <param name="opaque">The upgraded connection's byte stream.</param>
+    /// <param name="abort">Aborts the underlying connection.</param>
+    /// <param name="compressed">Whether the 101 accepted `permessage-deflate` (<see cref="NegotiateCompression"/>).</param>
+    internal async Task ServeUpgradedAsync(Stream opaque, Action abort, bool compressed)
+    {
+        try
+        {
+            var lifetime = new ConnectionLifetime(abort);
+            var (socket, stream, compression) = CreateServerSocket(opaque, lifetime, compressed);
             using var acceptedSocket = socket;
             await ServeAsync(socket, stream, lifetime, compression);
         }
@@ -262,19 +298,35 @@ internal sealed partial class WebSocketHandler(
         }
 
         var opaque = await upgrade.UpgradeAsync();
-        var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed);
+        return CreateServerSocket(opaque, lifetime, compressed: extension is not null);
+    }
+
+    /// <summary>
+    /// The server's WebSocket over a <see cref="CoalescingStream"/> on the upgraded connection's stream. Its own
+    /// keep-alive is off: <see cref="KeepAliveSweep"/> pings through the stream and drops silent peers. When the
+    /// connection negotiated `permessage-deflate` (<paramref name="compressed"/>), the WebSocket inflates what the
+    /// client sends and the writer sends each frame's shared compressed form (the returned compression).
+    /// </summary>
+    private (WebSocket Socket, CoalescingStream Stream, FrameCompression? Compression) CreateServerSocket(Stream opaque, ConnectionLifetime lifetime, bool compressed)
+    {
+        var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed, timeProvider);
         var socket = lifetime.Socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
         {
             IsServer = true,
-            KeepAliveInterval = keepAlive,
-            KeepAliveTimeout = keepAliveTimeout,
-            DangerousDeflateOptions = extension is null ? null : DeflateNegotiation.DeflateOptions(),
+            KeepAliveInterval = TimeSpan.Zero,
+            DangerousDeflateOptions = compressed ? DeflateNegotiation.DeflateOptions() : null,
         });
-        return (socket, stream, extension is null ? null : _compression);
+        return (socket, stream, compressed ? _compression : null);
     }
 
+    /// <summary>
+    /// The `Sec-WebSocket-Extensions` answer to a client's <paramref name="offers"/>: `permessage-deflate` as
+    /// <see cref="DeflateNegotiation"/> decides when `Relay:Compression:Enabled`, else null (no extension).
+    /// </summary>
+    internal string? NegotiateCompression(IEnumerable<string?> offers) => DeflateNegotiation.Negotiate(offers, _options.Compression);
+
     /// <summary>RFC 6455: base64 of SHA-1 of the client's key and the protocol's GUID.</summary>
-    private static string AcceptKey(string key) =>
+    internal static string AcceptKey(string key) =>
         Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key.Trim() + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 
     /// <summary>Reads whole messages and dispatches them; returns how the reading ended.</summary>
@@ -309,10 +361,15 @@ internal sealed partial class WebSocketHandler(
                 }
             }
         }
+        catch (Exception) when (transport.KeepAliveExpired)
+        {
+            // The keep-alive sweep gave up on a silent peer and aborted the socket under the read.
+            return ReadEnd.TimedOut;
+        }
         catch (OperationCanceledException)
         {
-            // Nobody here cancelled, yet the socket was aborted under the read: the WebSocket keep-alive
-            // gave up on a peer that stopped answering pings (the only other aborts come from closing).
+            // Nobody here cancelled, yet the socket was aborted under the read: the WebSocket's own keep-alive (an
+            // HTTP/2 WebSocket) gave up on a peer that stopped answering pings (the only other aborts come from closing).
             return !transport.Aborted.IsCancellationRequested && !transport.IsClosing ? ReadEnd.TimedOut : ReadEnd.Dropped;
         }
         catch (WebSocketException ex)
@@ -425,7 +482,7 @@ internal sealed partial class WebSocketHandler(
 /// the read loop was still waiting on it, so that the read ends at once. After the read loop has finished
 /// (a close or a protocol error, whose close frame must still reach the peer) it leaves the connection alone.
 /// </summary>
-internal sealed class ConnectionLifetime(HttpContext context)
+internal sealed class ConnectionLifetime(Action abort)
 {
     public WebSocket? Socket { get; set; }
 
@@ -441,7 +498,7 @@ internal sealed class ConnectionLifetime(HttpContext context)
     {
         if (!ReadFinished && Socket?.State == WebSocketState.Aborted)
         {
-            context.Abort();
+            abort();
         }
     }
 }

@@ -41,6 +41,8 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
     private long _heldBytes;
     private bool _writerWaiting;
     private volatile bool _closing;
+    private volatile bool _keepAliveExpired;
+    private long _lastPing;
     private ushort _closeCode;
     private string _closeReason = string.Empty;
 
@@ -188,6 +190,34 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
         finally
         {
             ReleaseQueued();
+        }
+    }
+
+    /// <summary>True once the keep-alive gave up on the peer (<see cref="CheckKeepAlive"/>).</summary>
+    public bool KeepAliveExpired => _keepAliveExpired;
+
+    /// <summary>
+    /// The keep-alive, checked by <see cref="KeepAliveSweep"/>: a peer silent for <paramref name="interval"/> is sent a
+    /// ping (one per interval), and one silent for twice as long is aborted as timed out. Any byte from the peer, its
+    /// pongs included, counts. Without a <see cref="CoalescingStream"/> the WebSocket keeps its own keep-alive.
+    /// </summary>
+    public void CheckKeepAlive(long now, TimeSpan interval)
+    {
+        if (_stream is null || _closing)
+        {
+            return;
+        }
+
+        var silent = _timeProvider.GetElapsedTime(_stream.LastReceived, now);
+        if (silent >= 2 * interval)
+        {
+            _keepAliveExpired = true;
+            Abort();
+        }
+        else if (silent >= interval && _timeProvider.GetElapsedTime(_lastPing, now) >= interval)
+        {
+            _lastPing = now;
+            _ = _stream.PingAsync();
         }
     }
 

@@ -41,11 +41,26 @@ public sealed class RawWebSocket : IAsyncDisposable
     /// Opens a TCP connection to <paramref name="server"/> and sends a WebSocket upgrade request: by default a valid
     /// one for `/v1/websocket`; <paramref name="extraHeaders"/> are added, each replacing the default header of its name.
     /// </summary>
-    public static async Task<RawWebSocket> ConnectAsync(
+    public static Task<RawWebSocket> ConnectAsync(
         Uri server,
         string target = "/v1/websocket",
         string httpVersion = "HTTP/1.1",
-        params (string Name, string Value)[] extraHeaders)
+        params (string Name, string Value)[] extraHeaders) =>
+        ConnectAsync(server, target, httpVersion, new RawHandshake(), extraHeaders);
+
+    /// <summary>
+    /// As <see cref="ConnectAsync(Uri, string, string, ValueTuple{string, string}[])"/> for `/v1/websocket`, with the
+    /// request delivered as <paramref name="delivery"/> says (after another request, in small pieces, with bytes after it).
+    /// </summary>
+    public static Task<RawWebSocket> ConnectAsync(Uri server, RawHandshake delivery, params (string Name, string Value)[] extraHeaders) =>
+        ConnectAsync(server, "/v1/websocket", "HTTP/1.1", delivery, extraHeaders);
+
+    private static async Task<RawWebSocket> ConnectAsync(
+        Uri server,
+        string target,
+        string httpVersion,
+        RawHandshake delivery,
+        (string Name, string Value)[] extraHeaders)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(extraHeaders);
@@ -77,7 +92,22 @@ public sealed class RawWebSocket : IAsyncDisposable
             }
 
             request.Append("\r\n");
-            await raw._stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), cts.Token);
+            if (delivery.Before is { } before)
+            {
+                await raw._stream.WriteAsync(Encoding.ASCII.GetBytes(before), cts.Token);
+                await raw.ReadResponseHeadAsync(cts.Token);
+                if (!before.StartsWith("HEAD ", StringComparison.Ordinal))
+                {
+                    await raw.SkipBodyAsync(cts.Token);
+                }
+            }
+
+            var bytes = Encoding.ASCII.GetBytes(request.ToString()).Concat(delivery.After ?? []).ToArray();
+            for (var sent = 0; sent < bytes.Length; sent += delivery.ChunkBytes)
+            {
+                await raw._stream.WriteAsync(bytes.AsMemory(sent, Math.Min(delivery.ChunkBytes, bytes.Length - sent)), cts.Token);
+            }
+
             await raw.ReadResponseHeadAsync(cts.Token);
             if (raw.StatusCode == 101)
             {
@@ -254,6 +284,14 @@ public sealed class RawWebSocket : IAsyncDisposable
         Headers = headers;
     }
 
+    /// <summary>Reads and drops the body of the answer just read, as long as its `Content-Length` says (a chunked body is not read).</summary>
+    private async Task SkipBodyAsync(CancellationToken cancellationToken)
+    {
+        var length = int.Parse(Headers.GetValueOrDefault("Content-Length", "0"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(await FillAsync(length, cancellationToken), "the server ended the connection within an answer's body");
+        _start += length;
+    }
+
     /// <summary>Reads until at least <paramref name="count"/> unread bytes are buffered; false at the end of the connection.</summary>
     private async Task<bool> FillAsync(int count, CancellationToken cancellationToken)
     {
@@ -293,6 +331,12 @@ public sealed class RawWebSocket : IAsyncDisposable
         return true;
     }
 }
+
+/// <summary>How <see cref="RawWebSocket"/> delivers its upgrade request.</summary>
+/// <param name="Before">A whole request sent first on the same connection, whose answer is read and dropped (a `HEAD`, or one answered with a `Content-Length`).</param>
+/// <param name="ChunkBytes">The request goes out in writes of at most this many bytes.</param>
+/// <param name="After">Bytes sent right behind the request, before the answer (a client frame, say).</param>
+public sealed record RawHandshake(string? Before = null, int ChunkBytes = int.MaxValue, byte[]? After = null);
 
 /// <summary>RFC 6455 frame opcodes.</summary>
 public static class RawOpcode
