@@ -32,6 +32,24 @@ public sealed class CompressionTests(CompressionTests.CompressingServer compress
     }
 
     [Fact]
+    public async Task With_the_lean_upgrade_off_the_HTTP_layer_negotiates_the_same_and_relays_compressed()
+    {
+        await using var server = await RelayServer.StartAsync(("Relay:Compression:Enabled", "true"), ("Relay:LeanUpgrade", "false"));
+        var room = await server.Api.CreateRoomAsync();
+        await using var client = await ConnectCompressingAsync(server);
+        await client.JoinAsync(room.Id, room.Secret);
+        await using var sender = await server.ConnectClientAsync();
+        await sender.JoinAsync(room.Id, room.Secret);
+        await client.ExpectAsync("client_joined");
+
+        Assert.True(client.Socket.HttpResponseHeaders!.TryGetValue("Sec-WebSocket-Extensions", out var extensions));
+        Assert.Equal([Accepted], extensions);
+        var data = GameState(1024);
+        await sender.SendTextAsync($$"""{"type":"broadcast","data":{{data}}}""");
+        Assert.Contains(data, (await NextMessageAsync(client)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_relayed_1_KB_message_reaches_compressing_and_plain_clients_alike_and_goes_compressed_to_the_compressing_ones()
     {
         var room = await Server.Api.CreateRoomAsync();
