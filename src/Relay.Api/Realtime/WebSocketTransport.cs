@@ -208,13 +208,14 @@ internal sealed partial class WebSocketTransport : IConnection, IDisposable
             return;
         }
 
-        var silent = _timeProvider.GetElapsedTime(_stream.LastReceived, now);
+        var clock = KeepAliveSweep.Clock;
+        var silent = clock.GetElapsedTime(_stream.LastReceived, now);
         if (silent >= 2 * interval)
         {
             _keepAliveExpired = true;
             Abort();
         }
-        else if (silent >= interval && _timeProvider.GetElapsedTime(_lastPing, now) >= interval)
+        else if (silent >= interval && clock.GetElapsedTime(_lastPing, now) >= interval)
         {
             _lastPing = now;
             _ = _stream.PingAsync();
