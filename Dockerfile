@@ -30,6 +30,9 @@ COPY --from=build /src/out ./
 # The image sets ASPNETCORE_HTTP_PORTS=8080. Relay writes nothing but .NET's diagnostics sockets in /tmp, so the
 # container runs with a read-only root filesystem and a tmpfs on /tmp (compose.yaml does).
 ENV ASPNETCORE_ENVIRONMENT=Production
+# A 16 MiB gen0 budget: .NET sizes it from the CPU's cache, and on hosts that report a large L3 it grows to
+# hundreds of MiB of garbage before the first collection (docs/operations.md, Memory).
+ENV DOTNET_GCgen0size=0x1000000
 EXPOSE 8080
 # Non-root: APP_UID (1654) is the base image's `app` user.
 USER $APP_UID

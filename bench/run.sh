@@ -247,6 +247,9 @@ if [ "$NOFILE" != unlimited ] && [ "$NOFILE" -lt $((W3_WANTED + 1000)) ]; then
 fi
 
 # --- servers -------------------------------------------------------------------------------------------------
+# The gen0 budget the shipped Dockerfile and systemd unit give Relay (docs/operations.md, Memory).
+RELAY_GEN0=0x1000000
+
 relay_args() { # the production settings of every Relay server and node
   echo --environment Production --Relay:AllowAnonymousApi=true --Relay:RateLimit:MessagesPerSecond=1000000 \
     --Relay:RateLimit:Burst=1000000 --Relay:MaxConnections=100000 --Relay:MaxClientsCap=1000 \
@@ -281,7 +284,7 @@ start_server() { # target port log
   case "$target" in
     relay)
       # shellcheck disable=SC2046
-      (cd "$RELAY_DIR" && exec "${SERVER_PIN[@]}" dotnet Relay.Api.dll --urls "http://127.0.0.1:$port" $(relay_args)) >"$log" 2>&1 &
+      (cd "$RELAY_DIR" && DOTNET_GCgen0size=$RELAY_GEN0 exec "${SERVER_PIN[@]}" dotnet Relay.Api.dll --urls "http://127.0.0.1:$port" $(relay_args)) >"$log" 2>&1 &
       ;;
     signalr)
       (cd "$(dirname "$SIGNALR_DLL")" && exec "${SERVER_PIN[@]}" dotnet "$(basename "$SIGNALR_DLL")" --urls "http://127.0.0.1:$port" \
@@ -329,7 +332,7 @@ start_node() { # name log [extra Relay args...]: starts a Relay node on a free p
   shift 2
   NODE_PORT=$(free_port)
   # shellcheck disable=SC2046
-  (cd "$RELAY_DIR" && exec dotnet Relay.Api.dll --urls "http://127.0.0.1:$NODE_PORT" $(relay_args) "$@") >"$log" 2>&1 &
+  (cd "$RELAY_DIR" && DOTNET_GCgen0size=$RELAY_GEN0 exec dotnet Relay.Api.dll --urls "http://127.0.0.1:$NODE_PORT" $(relay_args) "$@") >"$log" 2>&1 &
   NODE_PID=$!
   NODE_PIDS+=("$NODE_PID")
   # /readyz: up, and (in Redis mode) connected to Redis.
