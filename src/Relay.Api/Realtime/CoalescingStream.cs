@@ -27,8 +27,11 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose, TimeProvi
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private long _lastReceived = (clock ?? TimeProvider.System).GetTimestamp();
 
+    /// <summary>The inner stream's own note of its reads, when it keeps one: then reads pass straight through.</summary>
+    private readonly IReceiveActivity? _innerActivity = inner as IReceiveActivity;
+
     /// <summary>When bytes last came from the peer (a <see cref="TimeProvider.GetTimestamp"/>), or when the stream was made.</summary>
-    public long LastReceived => Volatile.Read(ref _lastReceived);
+    public long LastReceived => _innerActivity?.LastReceived ?? Volatile.Read(ref _lastReceived);
 
     /// <summary>Set, under the write lock, when a close frame is written.</summary>
     private bool _closeFrameWritten;
@@ -137,6 +140,11 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose, TimeProvi
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (_innerActivity is not null)
+        {
+            return inner.ReadAsync(buffer, cancellationToken);
+        }
+
         var read = inner.ReadAsync(buffer, cancellationToken);
         if (!read.IsCompletedSuccessfully)
         {

@@ -14,8 +14,11 @@ namespace Relay.Application.Realtime;
 public sealed partial class ClientConnection : IDisposable
 {
     private readonly TimeSpan _connectTimeout;
+    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly ITimer _connectTimer;
+
+    /// <summary>The running connect timer, or null: made when it starts and dropped once the connection is seated.</summary>
+    private ITimer? _connectTimer;
     private Session? _session;
 
     public ClientConnection(IConnection connection, TimeSpan connectTimeout, TimeProvider timeProvider, ILogger logger)
@@ -24,8 +27,8 @@ public sealed partial class ClientConnection : IDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         Connection = connection;
         _connectTimeout = connectTimeout;
+        _timeProvider = timeProvider;
         _logger = logger;
-        _connectTimer = timeProvider.CreateTimer(static s => ((ClientConnection)s!).OnConnectTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public IConnection Connection { get; }
@@ -55,16 +58,25 @@ public sealed partial class ClientConnection : IDisposable
     public bool Reply(OutboundFrame frame) => RoomDelivery.Reply(Connection, frame);
 
     /// <summary>Starts (or restarts) the connect timer: at the start, and after a `leave`.</summary>
-    public void StartConnectTimer() => _connectTimer.Change(_connectTimeout, Timeout.InfiniteTimeSpan);
+    public void StartConnectTimer()
+    {
+        var timer = _timeProvider.CreateTimer(static s => ((ClientConnection)s!).OnConnectTimer(), this, _connectTimeout, Timeout.InfiniteTimeSpan);
+        Interlocked.Exchange(ref _connectTimer, timer)?.Dispose();
+    }
 
-    /// <summary>The connection took <paramref name="session"/>: a join or a resume was applied.</summary>
+    /// <summary>
+    /// The connection took <paramref name="session"/>: a join or a resume was applied. The connect timer goes (a
+    /// seated connection holds no timer of its own).
+    /// </summary>
     internal void Seat(Session session)
     {
         Volatile.Write(ref _session, session);
-        _connectTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        StopConnectTimer();
     }
 
-    public void Dispose() => _connectTimer.Dispose();
+    public void Dispose() => StopConnectTimer();
+
+    private void StopConnectTimer() => Interlocked.Exchange(ref _connectTimer, null)?.Dispose();
 
     private void OnConnectTimer()
     {

@@ -7,10 +7,13 @@ namespace Relay.IntegrationTests.Lifecycle;
 /// <summary>`Relay:KeepAliveSeconds`: a peer that never answers the server's pings is dropped as `timeout`; 0 turns pings off.</summary>
 public sealed class KeepAliveTests
 {
-    [Fact]
-    public async Task Client_that_stops_reading_is_dropped_and_the_others_get_client_left_timeout()
+    /// <param name="leanUpgrade">`Relay:LeanUpgrade`: the lean path's stream notes the reads itself, the HTTP layer's is wrapped.</param>
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task Client_that_stops_reading_is_dropped_and_the_others_get_client_left_timeout(string leanUpgrade)
     {
-        await using var server = await RelayServer.StartAsync(("Relay:KeepAliveSeconds", "1"));
+        await using var server = await RelayServer.StartAsync(("Relay:KeepAliveSeconds", "1"), ("Relay:LeanUpgrade", leanUpgrade));
         var room = await server.Api.CreateRoomAsync();
         await using var observer = await server.ConnectClientAsync();
         await observer.JoinAsync(room.Id, room.Secret, "observer");
@@ -34,10 +37,14 @@ public sealed class KeepAliveTests
         silent.Abort();
     }
 
-    [Fact]
-    public async Task Client_that_keeps_reading_is_not_dropped()
+    /// <param name="leanUpgrade">`Relay:LeanUpgrade`: both ways of noting that the client answers the pings.</param>
+    [Theory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task Client_that_keeps_reading_is_not_dropped(string leanUpgrade)
     {
-        await using var server = await RelayServer.StartAsync(("Relay:KeepAliveSeconds", "1"), ("Relay:ConnectTimeoutSeconds", "3"));
+        await using var server = await RelayServer.StartAsync(
+            ("Relay:KeepAliveSeconds", "1"), ("Relay:ConnectTimeoutSeconds", "3"), ("Relay:LeanUpgrade", leanUpgrade));
         var room = await server.Api.CreateRoomAsync();
         await using var first = await server.ConnectClientAsync(o => o.KeepAliveInterval = TimeSpan.Zero);
         await using var second = await server.ConnectClientAsync(o => o.KeepAliveInterval = TimeSpan.Zero);

@@ -7,10 +7,15 @@ namespace Relay.Api.Realtime.Upgrade;
 /// A connection's transport pipes as the stream a WebSocket runs over. A read waits on the input pipe without a
 /// buffer of its own (the socket transport itself waits with zero-byte reads), then copies what is there; a write
 /// goes into the output pipe and is flushed. Disposing it leaves the pipes alone: they belong to the connection,
-/// which Kestrel completes when the connection handler returns.
+/// which Kestrel completes when the connection handler returns. It notes when bytes last arrived
+/// (<see cref="IReceiveActivity"/>), so that the stream above need not wrap every read to learn it.
 /// </summary>
-internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
+internal sealed class DuplexPipeStream(IDuplexPipe pipe, TimeProvider clock) : Stream, IReceiveActivity
 {
+    private long _lastReceived = clock.GetTimestamp();
+
+    public long LastReceived => Volatile.Read(ref _lastReceived);
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -52,6 +57,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
             var count = (int)Math.Min(received.Length, buffer.Length);
             received.Slice(0, count).CopyTo(buffer.Span);
             pipe.Input.AdvanceTo(received.GetPosition(count));
+            Volatile.Write(ref _lastReceived, clock.GetTimestamp());
             return count;
         }
     }
