@@ -20,13 +20,15 @@ namespace Relay.Api.Realtime.Upgrade;
 internal sealed partial class LeanUpgrade(
     WebSocketHandler handler,
     IOptions<KestrelServerOptions> kestrel,
-    TimeProvider timeProvider,
     ILogger<LeanUpgrade> logger)
 {
     private static ReadOnlySpan<byte> SwitchingProtocols =>
         "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: "u8;
 
-    /// <summary>How long the request head may take to arrive, as for any other request (Kestrel's RequestHeadersTimeout).</summary>
+    /// <summary>
+    /// How long the request head may take to arrive, as for any other request (Kestrel's RequestHeadersTimeout), on
+    /// real time like Kestrel's own timeouts and the keep-alive (<see cref="KeepAliveSweep.Clock"/>).
+    /// </summary>
     private readonly TimeSpan _headTimeout = kestrel.Value.Limits.RequestHeadersTimeout;
 
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
@@ -48,17 +50,16 @@ internal sealed partial class LeanUpgrade(
             return;
         }
 
-        if (request == TimedOut)
+        if (ReferenceEquals(request, TimedOut))
         {
             LogHeadTimeout(logger, connection.ConnectionId);
             return;
         }
 
         var extension = handler.NegotiateCompression(request.Extensions is null ? [] : [request.Extensions]);
-        WriteSwitchingProtocols(connection.Transport.Output, request.Key, extension);
-        var flushed = await connection.Transport.Output.FlushAsync(CancellationToken.None);
-        if (flushed.IsCompleted)
+        if (!await TrySwitchAsync(connection.Transport.Output, request.Key, extension))
         {
+            // The client went before the 101 could reach it: its reserved connection slot is given back.
             handler.ReleaseAdmission();
             return;
         }
@@ -77,7 +78,7 @@ internal sealed partial class LeanUpgrade(
     private async Task<UpgradeRequest?> PeekAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
-        using var timeout = new CancellationTokenSource(_headTimeout, timeProvider);
+        using var timeout = new CancellationTokenSource(_headTimeout, KeepAliveSweep.Clock);
         using var cancelRead = timeout.Token.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), input);
         while (true)
         {
@@ -103,6 +104,20 @@ internal sealed partial class LeanUpgrade(
 
             input.AdvanceTo(result.Buffer.GetPosition(headLength));
             return request;
+        }
+    }
+
+    /// <summary>Sends the 101 answer; false when the connection is already gone.</summary>
+    private static async Task<bool> TrySwitchAsync(PipeWriter output, string key, string? extension)
+    {
+        try
+        {
+            WriteSwitchingProtocols(output, key, extension);
+            return !(await output.FlushAsync(CancellationToken.None)).IsCompleted;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            return false;
         }
     }
 
