@@ -32,13 +32,13 @@ public static partial class RelayServer
         // thread pool: on a 2-core box this cut server CPU by ~15 % and p99 by a third at equal load (docs/benchmarks.md).
         // Safe here because nothing on the relay path blocks; `Relay:InlineScheduling=false` turns it off.
         // (A value that is not a boolean is reported by the options validation below.)
-        var inline = !bool.TryParse(builder.Configuration[$"{ApiOptions.SectionName}:{nameof(ApiOptions.InlineScheduling)}"], out var value) || value;
+        var inline = IsOn(builder.Configuration, nameof(ApiOptions.InlineScheduling));
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = inline);
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
 
         // WebSocket upgrades of /v1/websocket are answered ahead of Kestrel's HTTP layer, so that an open connection
         // keeps none of its per-request objects (LeanUpgrade); `Relay:LeanUpgrade=false` leaves them to the HTTP layer.
-        if (!bool.TryParse(builder.Configuration[$"{ApiOptions.SectionName}:{nameof(ApiOptions.LeanUpgrade)}"], out var lean) || lean)
+        if (IsOn(builder.Configuration, nameof(ApiOptions.LeanUpgrade)))
         {
             builder.WebHost.ConfigureKestrel(o => o.ConfigureEndpointDefaults(endpoint => endpoint.Use(next =>
             {
@@ -96,6 +96,13 @@ public static partial class RelayServer
         apiKeys.LogStartupMode();
         return app;
     }
+
+    /// <summary>
+    /// A `Relay:*` switch that shapes the host before the options are bound: on unless it reads `false` (a value that is
+    /// not a boolean is reported by the options validation).
+    /// </summary>
+    private static bool IsOn(IConfiguration configuration, string key) =>
+        !bool.TryParse(configuration[$"{ApiOptions.SectionName}:{key}"], out var value) || value;
 
     /// <summary>
     /// Logs the version and the ignored configuration keys, then validates every `Relay:*` value at once (the

@@ -15,7 +15,7 @@ namespace Relay.Api.Realtime;
 /// keep-alive timeout), so that a pending read ends at once; Kestrel's own stream does nothing on dispose,
 /// since it cannot tell an abort from a graceful close.
 /// </summary>
-internal sealed class CoalescingStream(Stream inner, Action onDispose, TimeProvider? clock = null) : Stream
+internal sealed class CoalescingStream(Stream inner, Action onDispose) : Stream
 {
     /// <summary>How many bytes one coalesced write carries at most.</summary>
     public const int ChunkBytes = 32 * 1024;
@@ -24,13 +24,12 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose, TimeProvi
     private static readonly ReadOnlyMemory<byte> PingFrame = new byte[] { 0x89, 0x00 };
 
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
-    private long _lastReceived = (clock ?? TimeProvider.System).GetTimestamp();
+    private long _lastReceived = KeepAliveSweep.Clock.GetTimestamp();
 
     /// <summary>The inner stream's own note of its reads, when it keeps one: then reads pass straight through.</summary>
     private readonly IReceiveActivity? _innerActivity = inner as IReceiveActivity;
 
-    /// <summary>When bytes last came from the peer (a <see cref="TimeProvider.GetTimestamp"/>), or when the stream was made.</summary>
+    /// <summary>When bytes last came from the peer (a timestamp of <see cref="KeepAliveSweep.Clock"/>), or when the stream was made.</summary>
     public long LastReceived => _innerActivity?.LastReceived ?? Volatile.Read(ref _lastReceived);
 
     /// <summary>Set, under the write lock, when a close frame is written.</summary>
@@ -178,7 +177,7 @@ internal sealed class CoalescingStream(Stream inner, Action onDispose, TimeProvi
     {
         if (count > 0)
         {
-            Volatile.Write(ref _lastReceived, _clock.GetTimestamp());
+            Volatile.Write(ref _lastReceived, KeepAliveSweep.Clock.GetTimestamp());
         }
     }
 

@@ -309,7 +309,7 @@ internal sealed partial class WebSocketHandler(
     /// </summary>
     private (WebSocket Socket, CoalescingStream Stream, FrameCompression? Compression) CreateServerSocket(Stream opaque, ConnectionLifetime lifetime, bool compressed)
     {
-        var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed, KeepAliveSweep.Clock);
+        var stream = new CoalescingStream(opaque, lifetime.OnStreamDisposed);
         var socket = lifetime.Socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions
         {
             IsServer = true,

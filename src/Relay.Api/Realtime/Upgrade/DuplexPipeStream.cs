@@ -10,9 +10,9 @@ namespace Relay.Api.Realtime.Upgrade;
 /// which Kestrel completes when the connection handler returns. It notes when bytes last arrived
 /// (<see cref="IReceiveActivity"/>), so that the stream above need not wrap every read to learn it.
 /// </summary>
-internal sealed class DuplexPipeStream(IDuplexPipe pipe, TimeProvider clock) : Stream, IReceiveActivity
+internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream, IReceiveActivity
 {
-    private long _lastReceived = clock.GetTimestamp();
+    private long _lastReceived = KeepAliveSweep.Clock.GetTimestamp();
 
     public long LastReceived => Volatile.Read(ref _lastReceived);
 
@@ -57,7 +57,7 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe, TimeProvider clock) : S
             var count = (int)Math.Min(received.Length, buffer.Length);
             received.Slice(0, count).CopyTo(buffer.Span);
             pipe.Input.AdvanceTo(received.GetPosition(count));
-            Volatile.Write(ref _lastReceived, clock.GetTimestamp());
+            Volatile.Write(ref _lastReceived, KeepAliveSweep.Clock.GetTimestamp());
             return count;
         }
     }

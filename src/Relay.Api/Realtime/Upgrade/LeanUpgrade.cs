@@ -64,7 +64,7 @@ internal sealed partial class LeanUpgrade(
             return;
         }
 
-        await handler.ServeUpgradedAsync(new DuplexPipeStream(connection.Transport, KeepAliveSweep.Clock), connection.Abort, compressed: extension is not null);
+        await handler.ServeUpgradedAsync(new DuplexPipeStream(connection.Transport), connection.Abort, compressed: extension is not null);
     }
 
     /// <summary>Stands for a request head that did not arrive in time.</summary>
