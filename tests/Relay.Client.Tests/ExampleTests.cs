@@ -117,8 +117,10 @@ public sealed class ExampleTests(ServerFixture fixture) : IClassFixture<ServerFi
         var created = run.Output.Split('\n').Single(l => l.StartsWith("Created room ", StringComparison.Ordinal));
         var roomId = created.Split(' ')[2];
         Assert.Contains($"Deleted room {roomId} (its clients got room_closed). RoomBackend exits", run.Output, StringComparison.Ordinal);
-        // `show` after `delete` was not run: it would have printed a 404.
-        Assert.DoesNotContain("404", run.Output, StringComparison.Ordinal);
+        // `show` after `delete` was not run: it would have printed "error 404: ..." after the goodbye.
+        // (Not a bare "404" search: the server's port may contain those digits.)
+        Assert.DoesNotContain("error 404", run.Output, StringComparison.Ordinal);
+        Assert.StartsWith($"Deleted room {roomId} ", run.Output.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
         await Assert.ThrowsAsync<RelayApiException>(() => fixture.Server.Api.GetRoomAsync(roomId));
     }
 

@@ -1,4 +1,5 @@
 using Relay.Client.Tests.Infrastructure;
+using Relay.IntegrationTests.Infrastructure;
 
 namespace Relay.Client.Tests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Relay.Client.Tests.Infrastructure;
+using Relay.IntegrationTests.Infrastructure;
 
 namespace Relay.Client.Tests;
 

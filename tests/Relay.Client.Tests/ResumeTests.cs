@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Relay.Client.Tests.Infrastructure;
+using Relay.IntegrationTests.Infrastructure;
 
 namespace Relay.Client.Tests;
 

@@ -128,9 +128,11 @@ public sealed class RoomMembership(
 
             if (away.Refusal == Refusal.Accepted && away.Status == CommitStatus.Unavailable)
             {
-                // Nothing reached the store: the seat is still held there with this node's connection. When the store
-                // answers again, the orphan is taken out (a connection that is gone cannot come back to this node).
-                RemoveLocally(session, reason);
+                // Nothing reached the store: the seat is still held there with this node's connection, and the client
+                // may come back (here or on another node) once the store answers. It keeps its seat: it becomes away
+                // from now when the store answers again, unless it has come back by then. Nobody is told anything
+                // before that, so that every member hears the same (`client_away`, then `client_back` or `client_left`).
+                orphans.AddAway(session.Room.Id, session.ClientId, reason, timeProvider.GetUtcNow(), session.ResumeTokenDigest);
                 return;
             }
         }
@@ -244,9 +246,7 @@ public sealed class RoomMembership(
                 return released;
             }
 
-            var change = room is null
-                ? new Change(Refusal.RoomClosed, CommitStatus.RoomGone)
-                : await commits.CommitAsync(room, r => r.DecideLeave(orphan.ClientId, orphan.Reason), cancellationToken);
+            var change = room is null ? new Change(Refusal.RoomClosed, CommitStatus.RoomGone) : await GiveBackAsync(room, orphan, cancellationToken);
             if (change is not { Refusal: Refusal.Accepted, Status: CommitStatus.Unavailable })
             {
                 orphans.Remove(orphan);
@@ -255,6 +255,41 @@ public sealed class RoomMembership(
         }
 
         return released;
+    }
+
+    /// <summary>
+    /// Commits what an orphan stands for: a departure, or the start of a dropped resumable member's away window (a
+    /// departure if the room no longer keeps seats). A seat that came back on another connection meanwhile is left as it is.
+    /// </summary>
+    private async ValueTask<Change> GiveBackAsync(Room room, Orphan orphan, CancellationToken cancellationToken)
+    {
+        if (orphan.AwaySince is not { } since)
+        {
+            return await commits.CommitAsync(room, r => r.DecideLeave(orphan.ClientId, orphan.Reason), cancellationToken);
+        }
+
+        var away = await commits.CommitAsync(
+            room,
+            r => StillHeldHere(r, orphan) ? r.DecideAway(orphan.ClientId, since) : Decision<MemberAway>.Refuse(Refusal.Unchanged),
+            cancellationToken);
+        return away.Refusal != Refusal.NotResumable
+            ? away
+            : await commits.CommitAsync(
+                room,
+                r => StillHeldHere(r, orphan) ? r.DecideLeave(orphan.ClientId, orphan.Reason) : Decision<MemberLeft>.Refuse(Refusal.Unchanged),
+                cancellationToken);
+    }
+
+    /// <summary>The orphan's seat is still the one its connection left: held by this node, with the same resume token.</summary>
+    private bool StillHeldHere(Room room, Orphan orphan)
+    {
+        lock (room.Gate)
+        {
+            return room.Find(orphan.ClientId) is { IsAway: false } member
+                && (member.NodeId is null || member.NodeId == backplane.NodeId)
+                && member.ResumeTokenDigest is { } digest && orphan.TokenDigest is { } held
+                && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(digest, held);
+        }
     }
 
     /// <summary>

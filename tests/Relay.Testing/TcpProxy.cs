@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Relay.Client.Tests.Infrastructure;
+namespace Relay.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A loopback TCP proxy in front of the server that a test can sever: every proxied connection is reset at once
-/// (both sides), while the server and its rooms stay up. It can also refuse new connections.
+/// A loopback TCP proxy in front of a server (a Relay node, or a redis-server for one node only) that a test can
+/// sever: every proxied connection is reset at once (both sides), while the server and its rooms stay up. It can
+/// also refuse new connections, and stall: hold every byte, both ways, until released (a black-holed link).
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -15,6 +16,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<Socket, byte> _sockets = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
+    private volatile TaskCompletionSource _flowing = Flowing();
 
     public TcpProxy(Uri upstream)
     {
@@ -33,6 +35,18 @@ public sealed class TcpProxy : IAsyncDisposable
     public int Accepted => _accepted;
 
     private int _accepted;
+
+    /// <summary>Stops forwarding, both ways, on every connection (open or new) until <see cref="Release"/>.</summary>
+    public void Stall()
+    {
+        if (_flowing.Task.IsCompleted)
+        {
+            _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Forwards again what was held, and everything after it.</summary>
+    public void Release() => _flowing.TrySetResult();
 
     /// <summary>Resets every proxied connection, client side and server side.</summary>
     public void SeverAll()
@@ -111,7 +125,14 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task CopyAsync(Socket from, Socket to)
+    private static TaskCompletionSource Flowing()
+    {
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flowing.SetResult();
+        return flowing;
+    }
+
+    private async Task CopyAsync(Socket from, Socket to)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -125,10 +146,11 @@ public sealed class TcpProxy : IAsyncDisposable
                     return;
                 }
 
+                await _flowing.Task.WaitAsync(_stop.Token);
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
         {
         }
     }
