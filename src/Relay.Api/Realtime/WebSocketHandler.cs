@@ -291,7 +291,7 @@ internal sealed partial class WebSocketHandler(
         headers.Connection = HeaderNames.Upgrade;
         headers.Upgrade = "websocket";
         headers.SecWebSocketAccept = AcceptKey(context.Request.Headers.SecWebSocketKey.ToString());
-        var extension = DeflateNegotiation.Negotiate(context.Request.Headers.SecWebSocketExtensions, _options.Compression);
+        var extension = NegotiateCompression(context.Request.Headers.SecWebSocketExtensions);
         if (extension is not null)
         {
             headers.SecWebSocketExtensions = extension;

@@ -21,7 +21,6 @@ public sealed class FrameCompression
     {
         ArgumentOutOfRangeException.ThrowIfNegative(minBytes);
         MinBytes = minBytes;
-        Level = level;
         _zlib = new ZLibCompressionOptions
         {
             CompressionLevel = level switch
@@ -35,8 +34,6 @@ public sealed class FrameCompression
     }
 
     public int MinBytes { get; }
-
-    public CompressionLevel Level { get; }
 
     /// <summary>
     /// Deflates <paramref name="payload"/> into <paramref name="destination"/> from <paramref name="offset"/>; returns the

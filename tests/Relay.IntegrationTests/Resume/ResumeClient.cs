@@ -82,9 +82,7 @@ internal sealed class ResumeClient : IAsyncDisposable
     public async Task<TestClient> SendResumeAsync(string? token = null, long? seq = null, string? reference = null, RelayServer? via = null)
     {
         var connection = await (via ?? Server).ConnectClientAsync();
-        await connection.SendJsonAsync(reference is null
-            ? new { type = "resume", roomId = RoomId, token = token ?? Token, seq = seq ?? Seq }
-            : (object)new { type = "resume", roomId = RoomId, token = token ?? Token, seq = seq ?? Seq, @ref = reference });
+        await connection.SendJsonAsync(ResumeMessage(token, seq, reference));
         return connection;
     }
 
@@ -101,7 +99,7 @@ internal sealed class ResumeClient : IAsyncDisposable
             // What the contract asks of a client answered `unavailable` (a loaded cluster node found Redis too slow):
             // try again shortly, on the same connection.
             await Task.Delay(TimeSpan.FromMilliseconds(250 * (retry + 1)));
-            await connection.SendJsonAsync(new { type = "resume", roomId = RoomId, token = Token, seq = seq ?? Seq });
+            await connection.SendJsonAsync(ResumeMessage(null, seq, null));
             resumed = await connection.ReceiveJsonAsync();
         }
 
@@ -118,6 +116,10 @@ internal sealed class ResumeClient : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Connection.DisposeAsync();
+
+    private object ResumeMessage(string? token, long? seq, string? reference) => reference is null
+        ? new { type = "resume", roomId = RoomId, token = token ?? Token, seq = seq ?? Seq }
+        : new { type = "resume", roomId = RoomId, token = token ?? Token, seq = seq ?? Seq, @ref = reference };
 
     private static bool IsUnavailable(JsonElement message) =>
         message.GetProperty("type").GetString() == "error" && message.GetProperty("code").GetString() == "unavailable";
