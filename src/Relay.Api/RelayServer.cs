@@ -1,4 +1,5 @@
 using Mediator;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Relay.Api.Configuration;
@@ -38,10 +39,19 @@ public static partial class RelayServer
 
         // WebSocket upgrades of /v1/websocket are answered ahead of Kestrel's HTTP layer, so that an open connection
         // keeps none of its per-request objects (LeanUpgrade); `Relay:LeanUpgrade=false` leaves them to the HTTP layer.
+        // On plain HTTP endpoints the lean listener also accepts the sockets itself, so that a WebSocket it serves
+        // keeps none of Kestrel's socket transport objects either (LeanListener); TLS endpoints keep Kestrel's path.
         if (IsOn(builder.Configuration, nameof(ApiOptions.LeanUpgrade)))
         {
+            builder.Services.AddSingleton<LeanEndpoints>();
+            builder.Services.AddSingleton<IConnectionListenerFactory, LeanListenerFactory>();
             builder.WebHost.ConfigureKestrel(o => o.ConfigureEndpointDefaults(endpoint => endpoint.Use(next =>
             {
+                if (!endpoint.ApplicationServices.GetRequiredService<LeanEndpoints>().Note(endpoint))
+                {
+                    return next;
+                }
+
                 var upgrade = endpoint.ApplicationServices.GetRequiredService<LeanUpgrade>();
                 return connection => upgrade.OnConnectionAsync(connection, next);
             })));

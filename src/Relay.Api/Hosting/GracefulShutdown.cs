@@ -32,6 +32,10 @@ internal sealed partial class GracefulShutdown(
         // The host signals ApplicationStopping before it stops its services, so this is the pass already running.
         await CloseOnceAsync();
         await connections.WaitForEmptyAsync(cancellationToken);
+
+        // Kestrel aborts the connections it still holds when it stops; the ones the lean listener serves are not
+        // among them.
+        connections.AbortAll();
     }
 
     private Task CloseOnceAsync()

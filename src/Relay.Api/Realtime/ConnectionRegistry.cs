@@ -65,6 +65,15 @@ internal sealed class ConnectionRegistry
         return closed;
     }
 
+    /// <summary>Aborts every connection still open (the stragglers of a shutdown that did not close in time).</summary>
+    public void AbortAll()
+    {
+        foreach (var transport in _connections.Values)
+        {
+            transport.Abort();
+        }
+    }
+
     public async Task WaitForEmptyAsync(CancellationToken cancellationToken)
     {
         var empty = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -80,7 +89,7 @@ internal sealed class ConnectionRegistry
         }
         catch (TimeoutException)
         {
-            // Stragglers are aborted when the host stops.
+            // Stragglers are aborted (AbortAll).
         }
     }
 }

@@ -138,24 +138,48 @@ internal sealed partial class WebSocketHandler(
 
     /// <summary>
     /// Runs a connection that the lean upgrade path admitted (<see cref="TryAdmit"/>) and answered with 101:
-    /// the server's WebSocket over <paramref name="opaque"/>, the connection's own stream, to its end.
+    /// the server's WebSocket over <paramref name="opaque"/>, the connection's own stream, to its end, when the
+    /// connection slot is given back. It adds no level of its own to the connection's chain of awaits (each one
+    /// would be kept for the connection's whole life): the slot is released by <see cref="ServeAsync"/>.
     /// </summary>
     /// <param name="opaque">The upgraded connection's byte stream.</param>
     /// <param name="abort">Aborts the underlying connection.</param>
     /// <param name="compressed">Whether the 101 accepted `permessage-deflate` (<see cref="NegotiateCompression"/>).</param>
-    internal async Task ServeUpgradedAsync(Stream opaque, Action abort, bool compressed)
+    /// <param name="ownsConnection">
+    /// Whether nobody else waits on the connection (the lean listener's own sockets): then <paramref name="abort"/>
+    /// also closes it at the end, and a fault nobody foresaw is reported here instead of being left to Kestrel.
+    /// </param>
+    internal Task ServeUpgradedAsync(Stream opaque, Action abort, bool compressed, bool ownsConnection = false)
     {
+        WebSocket socket;
+        CoalescingStream stream;
+        FrameCompression? compression;
+        ConnectionLifetime lifetime;
         try
         {
-            var lifetime = new ConnectionLifetime(abort);
-            var (socket, stream, compression) = CreateServerSocket(opaque, lifetime, compressed);
-            using var acceptedSocket = socket;
-            await ServeAsync(socket, stream, lifetime, compression);
+            lifetime = new ConnectionLifetime(abort);
+            (socket, stream, compression) = CreateServerSocket(opaque, lifetime, compressed);
         }
-        finally
+        catch
         {
             connections.Release();
+            throw;
         }
+
+        return ServeAsync(socket, stream, lifetime, compression, ownsConnection ? ServeEnd.ReleaseAndClose : ServeEnd.Release);
+    }
+
+    /// <summary>What <see cref="ServeAsync"/> does at the end besides ending the session.</summary>
+    internal enum ServeEnd
+    {
+        /// <summary>Nothing: the caller holds the connection slot and the connection.</summary>
+        None,
+
+        /// <summary>Gives back the connection slot.</summary>
+        Release,
+
+        /// <summary>Gives back the connection slot, closes the connection (its lifetime's abort) and reports a fault nobody foresaw.</summary>
+        ReleaseAndClose,
     }
 
     /// <summary>
@@ -166,60 +190,81 @@ internal sealed partial class WebSocketHandler(
     /// <param name="stream">The coalescing stream under <paramref name="socket"/>, or null to send frame by frame.</param>
     /// <param name="lifetime">Told when the read loop is over; null when there is no HTTP connection to abort.</param>
     /// <param name="compression">How data frames are compressed when the connection negotiated `permessage-deflate`, else null.</param>
-    internal async Task ServeAsync(WebSocket socket, CoalescingStream? stream, ConnectionLifetime? lifetime, FrameCompression? compression = null)
+    /// <param name="ending">What else to do once the connection has ended.</param>
+    internal async Task ServeAsync(WebSocket socket, CoalescingStream? stream, ConnectionLifetime? lifetime, FrameCompression? compression = null, ServeEnd ending = ServeEnd.None)
     {
-        var id = connections.NextId();
-        using var transport = new WebSocketTransport(
-            socket,
-            stream,
-            id,
-            new TransportLimits(_options.SendQueue.MaxMessages, _options.SendQueue.MaxBytes, CloseTimeout),
-            stats,
-            timeProvider,
-            logger,
-            compression);
-        using var client = new ClientConnection(transport, TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), timeProvider, logger);
-        connections.Add(id, transport);
-        stats.RecordConnectionOpened();
-        var end = ReadEnd.Dropped;
         try
         {
-            client.StartConnectTimer();
-            LogConnected(logger, id);
-            var writer = transport.RunWriterAsync();
-            if (application.ApplicationStopping.IsCancellationRequested)
-            {
-                // Upgraded just as the shutdown began, after it closed the open connections: this one goes too.
-                transport.Close(CloseCodes.GoingAway, "server shutting down");
-            }
-
+            var id = connections.NextId();
+            using var transport = new WebSocketTransport(
+                socket,
+                stream,
+                id,
+                new TransportLimits(_options.SendQueue.MaxMessages, _options.SendQueue.MaxBytes, CloseTimeout),
+                stats,
+                timeProvider,
+                logger,
+                compression);
+            using var client = new ClientConnection(transport, TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), timeProvider, logger);
+            connections.Add(id, transport);
+            stats.RecordConnectionOpened();
+            var end = ReadEnd.Dropped;
             try
             {
-                end = await ReadLoopAsync(socket, client, transport);
+                client.StartConnectTimer();
+                LogConnected(logger, id);
+                var writer = transport.RunWriterAsync();
+                if (application.ApplicationStopping.IsCancellationRequested)
+                {
+                    // Upgraded just as the shutdown began, after it closed the open connections: this one goes too.
+                    transport.Close(CloseCodes.GoingAway, "server shutting down");
+                }
+
+                try
+                {
+                    end = await ReadLoopAsync(socket, client, transport);
+                }
+                finally
+                {
+                    // Read before the transport's own close below: how the connection ended decides whether a resumable
+                    // client may come back.
+                    var mayResume = MayResume(end, transport.CloseCode, socket.CloseStatus);
+
+                    // The client closed, broke the protocol, failed or timed out: nothing more is delivered to it.
+                    transport.StopDelivery();
+                    if (lifetime is not null)
+                    {
+                        lifetime.ReadFinished = true;
+                    }
+
+                    await LeaveRoomAsync(client, transport, end == ReadEnd.TimedOut, mayResume);
+                    await EndWriterAsync(writer, transport);
+                }
             }
             finally
             {
-                // Read before the transport's own close below: how the connection ended decides whether a resumable
-                // client may come back.
-                var mayResume = MayResume(end, transport.CloseCode, socket.CloseStatus);
-
-                // The client closed, broke the protocol, failed or timed out: nothing more is delivered to it.
-                transport.StopDelivery();
-                if (lifetime is not null)
-                {
-                    lifetime.ReadFinished = true;
-                }
-
-                await LeaveRoomAsync(client, transport, end == ReadEnd.TimedOut, mayResume);
-                await EndWriterAsync(writer, transport);
+                transport.Abort();
+                connections.Remove(id);
+                stats.RecordConnectionClosed();
+                LogDisconnected(logger, id, end == ReadEnd.TimedOut, transport.CloseCode);
             }
+        }
+        catch (Exception ex) when (ending == ServeEnd.ReleaseAndClose)
+        {
+            failures.Report(0, "serving the connection", ex);
         }
         finally
         {
-            transport.Abort();
-            connections.Remove(id);
-            stats.RecordConnectionClosed();
-            LogDisconnected(logger, id, end == ReadEnd.TimedOut, transport.CloseCode);
+            if (ending != ServeEnd.None)
+            {
+                socket.Dispose();
+                connections.Release();
+            }
+
+            if (ending == ServeEnd.ReleaseAndClose)
+            {
+                lifetime?.Close();
+            }
         }
     }
 
@@ -485,6 +530,9 @@ internal sealed partial class WebSocketHandler(
 internal sealed class ConnectionLifetime(Action abort)
 {
     public WebSocket? Socket { get; set; }
+
+    /// <summary>Closes the connection (its abort), for the connections nobody else closes.</summary>
+    public void Close() => abort();
 
     private volatile bool _readFinished;
 

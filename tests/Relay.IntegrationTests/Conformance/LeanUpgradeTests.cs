@@ -1,6 +1,13 @@
+using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Relay.IntegrationTests.Infrastructure;
 
 namespace Relay.IntegrationTests.Conformance;
@@ -101,6 +108,64 @@ public sealed class LeanUpgradeTests(DefaultServerFixture fixture) : IClassFixtu
             read = await ReadOrEndAsync(stream, buffer, bounded.Token);
         }
         while (read > 0);
+    }
+
+    [Fact]
+    public async Task A_connection_that_sends_nothing_is_closed_after_the_header_timeout()
+    {
+        await using var server = await RelayServer.StartAsync(
+            [],
+            builder => builder.WebHost.ConfigureKestrel(o => o.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(1)));
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
+
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await ReadOrEndAsync(tcp.GetStream(), new byte[16], bounded.Token));
+    }
+
+    [Fact]
+    public async Task A_TLS_endpoint_serves_wss_and_never_answers_an_upgrade_sent_in_the_clear()
+    {
+        using var certificate = SelfSignedCertificate();
+        await using var server = await RelayServer.StartAsync(
+            [],
+            builder => builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0, endpoint => endpoint.UseHttps(certificate))));
+        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        Assert.Equal("https", address.Scheme);
+
+        using (var wss = new ClientWebSocket())
+        {
+            wss.Options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+            using var connectTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await wss.ConnectAsync(new Uri($"wss://{address.Authority}/v1/websocket"), connectTimeout.Token);
+            Assert.Equal(WebSocketState.Open, wss.State);
+        }
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET /v1/websocket HTTP/1.1\r\nHost: {address.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = new List<byte>();
+        var buffer = new byte[1024];
+        int read;
+        while ((read = await ReadOrEndAsync(stream, buffer, bounded.Token)) > 0)
+        {
+            answer.AddRange(buffer.AsSpan(0, read));
+        }
+
+        Assert.DoesNotContain("101", Encoding.ASCII.GetString([.. answer]), StringComparison.Ordinal);
+    }
+
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        // Exported and loaded again, so that the private key is usable by TLS on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 
     /// <summary>The bytes read, or 0 once the server has closed (or reset) the connection.</summary>

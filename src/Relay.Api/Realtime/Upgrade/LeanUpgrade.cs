@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -67,6 +69,122 @@ internal sealed partial class LeanUpgrade(
         await handler.ServeUpgradedAsync(new DuplexPipeStream(connection.Transport), connection.Abort, compressed: extension is not null);
     }
 
+    /// <summary>
+    /// For a socket the lean listener accepted (<see cref="LeanListener"/>): looks at its first bytes without taking
+    /// them. A complete upgrade that the server takes is consumed, answered with 101 and served over the socket
+    /// itself, so the connection never gets Kestrel's transport objects either. Anything else, a head that has not
+    /// fully arrived with its first bytes included, goes untouched to Kestrel (<paramref name="handOff"/>), whose
+    /// connection then passes through <see cref="OnConnectionAsync"/> and the HTTP layer as before. A socket that
+    /// sends nothing within the head timeout is closed. Never throws.
+    /// </summary>
+    public async Task OnSocketAsync(Socket socket, Action<Socket> handOff)
+    {
+        var admitted = false;
+        try
+        {
+            var request = await TakeUpgradeAsync(socket);
+            if (request is null)
+            {
+                handOff(socket);
+                return;
+            }
+
+            admitted = true;
+            var stream = new SocketStream(socket);
+            var extension = handler.NegotiateCompression(request.Extensions is null ? [] : [request.Extensions]);
+            await stream.WriteAsync(SwitchingProtocolsHead(request.Key, extension));
+            admitted = false;
+
+            // Not awaited: this method's state would otherwise be kept for the connection's whole life. The session
+            // gives the slot back, closes the socket and reports its own faults.
+            _ = handler.ServeUpgradedAsync(stream, socket.Dispose, compressed: extension is not null, ownsConnection: true);
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client went before its 101 reached it, or its socket was closed under the head.
+        }
+        catch (Exception ex)
+        {
+            LogFailed(logger, ex);
+        }
+        finally
+        {
+            if (admitted)
+            {
+                // Its reserved connection slot is given back.
+                handler.ReleaseAdmission();
+            }
+        }
+
+        Close(socket);
+    }
+
+    /// <summary>
+    /// Peeks at the socket's first bytes. A complete upgrade the server takes is consumed and returned, with its
+    /// connection slot reserved; null, with nothing consumed, for anything else.
+    /// </summary>
+    private async Task<UpgradeRequest?> TakeUpgradeAsync(Socket socket)
+    {
+        var head = ArrayPool<byte>.Shared.Rent(UpgradeRequestParser.MaxHeadBytes);
+        try
+        {
+            int peeked;
+            using (var timeout = new CancellationTokenSource(_headTimeout, KeepAliveSweep.Clock))
+            {
+                try
+                {
+                    peeked = await socket.ReceiveAsync(head.AsMemory(0, UpgradeRequestParser.MaxHeadBytes), SocketFlags.Peek, timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    LogHeadTimeout(logger, socket.RemoteEndPoint?.ToString() ?? "?");
+                    throw;
+                }
+            }
+
+            if (peeked == 0
+                || UpgradeRequestParser.Parse(new ReadOnlySequence<byte>(head, 0, peeked), out var request, out var headLength) != UpgradeParse.Upgrade
+                || !handler.TryAdmit(request!.Origin))
+            {
+                return null;
+            }
+
+            for (var taken = 0; taken < headLength;)
+            {
+                var received = socket.Receive(head, taken, headLength - taken, SocketFlags.None, out var error);
+                if (error != SocketError.Success || received == 0)
+                {
+                    handler.ReleaseAdmission();
+                    throw new IOException("The connection ended in its request head.");
+                }
+
+                taken += received;
+            }
+
+            return request;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(head);
+        }
+    }
+
+    /// <summary>Closes a socket the lean path served or gave up on.</summary>
+    private static void Close(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        socket.Dispose();
+    }
+
     /// <summary>Stands for a request head that did not arrive in time.</summary>
     private static readonly UpgradeRequest TimedOut = new(string.Empty, string.Empty, null);
 
@@ -112,7 +230,7 @@ internal sealed partial class LeanUpgrade(
     {
         try
         {
-            WriteSwitchingProtocols(output, key, extension);
+            output.Write(SwitchingProtocolsHead(key, extension));
             return !(await output.FlushAsync(CancellationToken.None)).IsCompleted;
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
@@ -121,19 +239,19 @@ internal sealed partial class LeanUpgrade(
         }
     }
 
-    /// <summary>
-    /// Writes the 101 answer for <paramref name="key"/>, with the `Sec-WebSocket-Extensions` answer when there is one,
-    /// into <paramref name="output"/> (not yet flushed).
-    /// </summary>
-    private static void WriteSwitchingProtocols(PipeWriter output, string key, string? extension)
+    /// <summary>The 101 answer for <paramref name="key"/>, with the `Sec-WebSocket-Extensions` answer when there is one.</summary>
+    private static byte[] SwitchingProtocolsHead(string key, string? extension)
     {
         var accept = WebSocketHandler.AcceptKey(key);
-        var head = extension is null ? $"{accept}\r\n\r\n" : $"{accept}\r\nSec-WebSocket-Extensions: {extension}\r\n\r\n";
-        var span = output.GetSpan(SwitchingProtocols.Length + head.Length);
-        SwitchingProtocols.CopyTo(span);
-        var written = SwitchingProtocols.Length + Encoding.ASCII.GetBytes(head, span[SwitchingProtocols.Length..]);
-        output.Advance(written);
+        var rest = extension is null ? $"{accept}\r\n\r\n" : $"{accept}\r\nSec-WebSocket-Extensions: {extension}\r\n\r\n";
+        var head = new byte[SwitchingProtocols.Length + Encoding.ASCII.GetByteCount(rest)];
+        SwitchingProtocols.CopyTo(head);
+        Encoding.ASCII.GetBytes(rest, head.AsSpan(SwitchingProtocols.Length));
+        return head;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A WebSocket connection served by the lean listener failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} sent no complete request head in time: closed")]
     private static partial void LogHeadTimeout(ILogger logger, string connectionId);
