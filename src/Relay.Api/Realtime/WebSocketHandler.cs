@@ -193,9 +193,9 @@ internal sealed partial class WebSocketHandler(
     /// <param name="ending">What else to do once the connection has ended.</param>
     internal async Task ServeAsync(WebSocket socket, CoalescingStream? stream, ConnectionLifetime? lifetime, FrameCompression? compression = null, ServeEnd ending = ServeEnd.None)
     {
+        var id = connections.NextId();
         try
         {
-            var id = connections.NextId();
             using var transport = new WebSocketTransport(
                 socket,
                 stream,
@@ -251,7 +251,7 @@ internal sealed partial class WebSocketHandler(
         }
         catch (Exception ex) when (ending == ServeEnd.ReleaseAndClose)
         {
-            failures.Report(0, "serving the connection", ex);
+            failures.Report(id, "serving the connection", ex);
         }
         finally
         {
