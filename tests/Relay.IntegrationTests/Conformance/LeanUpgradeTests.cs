@@ -92,9 +92,7 @@ public sealed class LeanUpgradeTests(DefaultServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_connection_whose_request_head_never_ends_is_closed_after_the_header_timeout()
     {
-        await using var server = await RelayServer.StartAsync(
-            [],
-            builder => builder.WebHost.ConfigureKestrel(o => o.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(1)));
+        await using var server = await StartWithOneSecondHeadTimeoutAsync();
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
         var stream = tcp.GetStream();
@@ -113,9 +111,7 @@ public sealed class LeanUpgradeTests(DefaultServerFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_connection_that_sends_nothing_is_closed_after_the_header_timeout()
     {
-        await using var server = await RelayServer.StartAsync(
-            [],
-            builder => builder.WebHost.ConfigureKestrel(o => o.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(1)));
+        await using var server = await StartWithOneSecondHeadTimeoutAsync();
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
 
@@ -158,6 +154,10 @@ public sealed class LeanUpgradeTests(DefaultServerFixture fixture) : IClassFixtu
 
         Assert.DoesNotContain("101", Encoding.ASCII.GetString([.. answer]), StringComparison.Ordinal);
     }
+
+    private static Task<RelayServer> StartWithOneSecondHeadTimeoutAsync() => RelayServer.StartAsync(
+        [],
+        builder => builder.WebHost.ConfigureKestrel(o => o.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(1)));
 
     private static X509Certificate2 SelfSignedCertificate()
     {
