@@ -10,26 +10,8 @@ namespace Relay.Api.Realtime.Upgrade;
 /// which Kestrel completes when the connection handler returns. It notes when bytes last arrived
 /// (<see cref="IReceiveActivity"/>), so that the stream above need not wrap every read to learn it.
 /// </summary>
-internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream, IReceiveActivity
+internal sealed class DuplexPipeStream(IDuplexPipe pipe) : ConnectionStream
 {
-    private long _lastReceived = KeepAliveSweep.Clock.GetTimestamp();
-
-    public long LastReceived => Volatile.Read(ref _lastReceived);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         while (true)
@@ -57,16 +39,10 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream, IReceiveActiv
             var count = (int)Math.Min(received.Length, buffer.Length);
             received.Slice(0, count).CopyTo(buffer.Span);
             pipe.Input.AdvanceTo(received.GetPosition(count));
-            Volatile.Write(ref _lastReceived, KeepAliveSweep.Clock.GetTimestamp());
+            NoteReceived();
             return count;
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -77,17 +53,5 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream, IReceiveActiv
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     public override async Task FlushAsync(CancellationToken cancellationToken) => await pipe.Output.FlushAsync(cancellationToken);
-
-    public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -14,7 +14,7 @@ namespace Relay.Api.Realtime.Upgrade;
 /// previous one has delivered its bytes, so that is when bytes last arrived. Disposing it leaves the socket alone:
 /// its owner closes it.
 /// </summary>
-internal sealed class SocketStream : Stream, IReceiveActivity
+internal sealed class SocketStream : ConnectionStream
 {
     /// <summary>The most one receive takes for the WebSocket's small reads.</summary>
     private const int ReceiveBytes = 4096;
@@ -25,7 +25,6 @@ internal sealed class SocketStream : Stream, IReceiveActivity
     private byte[]? _received;
     private int _start;
     private int _end;
-    private long _lastReceived = KeepAliveSweep.Clock.GetTimestamp();
 
     /// <param name="socket">The connection's socket; it is put in non-blocking mode.</param>
     public SocketStream(Socket socket)
@@ -34,25 +33,9 @@ internal sealed class SocketStream : Stream, IReceiveActivity
         socket.Blocking = false;
     }
 
-    public long LastReceived => Volatile.Read(ref _lastReceived);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        Volatile.Write(ref _lastReceived, KeepAliveSweep.Clock.GetTimestamp());
+        NoteReceived();
         if (_received is not null)
         {
             return new ValueTask<int>(TakeReceived(buffer.Span));
@@ -106,12 +89,6 @@ internal sealed class SocketStream : Stream, IReceiveActivity
 
         return count;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -167,19 +144,5 @@ internal sealed class SocketStream : Stream, IReceiveActivity
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
